@@ -1,0 +1,3 @@
+from .sr_data_preprocessor import SRDataPreprocessor
+
+__all__ = ['SRDataPreprocessor']

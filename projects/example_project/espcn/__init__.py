@@ -1,0 +1,3 @@
+from .espcn import ESPCN
+
+__all__ = ['ESPCN']

@@ -1,0 +1,38 @@
+"""Registries are children of mmengine's roots, lazy, and importing the package stays light."""
+import subprocess
+import sys
+
+import pytest
+from mmengine.registry import DefaultScope
+
+from panguvision import registry
+
+
+def test_every_registry_is_a_lazy_child_of_mmengine():
+    from mmengine.registry import Registry
+    registries = [v for k, v in vars(registry).items() if isinstance(v, Registry) and not k.startswith('MMENGINE_')]
+    assert len(registries) >= 20
+    for reg in registries:
+        assert reg.scope == 'panguvision'
+        assert reg.parent is not None and reg.parent.scope == 'mmengine', reg.name
+        assert reg._locations and all(loc.startswith('panguvision.') for loc in reg._locations), reg.name
+
+
+def test_package_import_registers_nothing_and_imports_no_heavy_library():
+    code = ('import sys, panguvision, panguvision.registry as r; '
+            'heavy = [m for m in ("diffusers", "segment_anything", "open3d", "transformers", "mmdet", "mmdet3d", '
+            '"mmseg", "panguvision.models", "panguvision.datasets") if m in sys.modules]; '
+            'print(heavy, len(r.MODELS.module_dict))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == '[] 0'
+
+
+def test_lazy_lookup_and_scoped_reuse_of_other_openmmlab_packages():
+    with DefaultScope.overwrite_default_scope('panguvision'):
+        assert registry.MODELS.get('SRModel').__name__ == 'SRModel'
+        assert registry.TRANSFORMS.get('PackSRInputs').__name__ == 'PackSRInputs'
+        assert registry.METRICS.get('PSNR').__name__ == 'PSNR'
+        assert registry.LOOPS.get('ResumableIterBasedTrainLoop').__name__ == 'ResumableIterBasedTrainLoop'
+        pytest.importorskip('mmdet.models', reason='mmdet needs mmcv compiled ops')
+        loss = registry.MODELS.build(dict(type='mmdet.L1Loss'))
+        assert type(loss).__module__.startswith('mmdet.')
