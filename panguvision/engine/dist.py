@@ -20,7 +20,7 @@ def prepare_distributed(cfg, launcher: str) -> None:
         return
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
     if cfg.get('model_wrapper_cfg') is None:
-        cfg.model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
+        cfg.model_wrapper_cfg = dict(type='panguvision.DeviceAgnosticDDP')
     if torch_dist.is_available() and not torch_dist.is_initialized():
         if launcher == 'slurm':
             _export_slurm_env()

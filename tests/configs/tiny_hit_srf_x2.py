@@ -28,6 +28,15 @@ train_cfg = dict(max_iters=6, val_interval=1000)
 val_cfg = None
 val_dataloader = None
 val_evaluator = None
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='BuiltinPhotoDataset', split='val', scale=scale, cache_dir='data/builtin_photos', test_mode=True,
+                 pipeline=[dict(type='LoadSRImages'), dict(type='ModCrop'), dict(type='BicubicDegrade'),
+                           dict(type='PackSRInputs')]))
+test_evaluator = [dict(type='PSNR', crop_border=scale), dict(type='SSIM', crop_border=scale)]
+test_cfg = dict(type='TestLoop')
 param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[3], gamma=0.5)]
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=3, max_keep_ckpts=5))
 randomness = dict(seed=123)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from panguvision.utils import torch_load_safe
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / 'tests' / 'configs'
 HOOKS_DIR = Path(__file__).resolve().parent
@@ -23,7 +25,7 @@ def _train(config: str, work_dir: Path, cache_dir: Path, *extra: str) -> subproc
 
 
 def _weights(path: Path) -> dict:
-    return torch.load(path, map_location='cpu', weights_only=True)['state_dict']
+    return torch_load_safe(path)['state_dict']
 
 
 def _kill_and_resume(tmp_path: Path, kill_config: str):

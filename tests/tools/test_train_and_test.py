@@ -52,15 +52,9 @@ def test_train_then_test_with_show_dir_and_dump(tmp_path):
     checkpoint = (work / 'last_checkpoint').read_text().strip()
     assert checkpoint.endswith('iter_3.pth') and Path(checkpoint).is_file()
 
-    test_cfg = tmp_path / 'tiny_test.py'
-    test_cfg.write_text(
-        f"_base_ = ['{REPO}/tests/configs/tiny_hit_srf_x2.py', '{REPO}/configs/_base_/datasets/builtin_photos_x4.py']\n"
-        "test_dataloader = dict(dataset=dict(scale=2))\n"
-        "test_evaluator = [dict(type='PSNR', crop_border=2), dict(type='SSIM', crop_border=2)]\n"
-        "test_cfg = dict(type='TestLoop')\n")
     out = tmp_path / 'preds.pkl'
     test = _run([
-        'tools/test.py', str(test_cfg), checkpoint, '--work-dir', str(tmp_path / 'test'), '--out', str(out),
+        'tools/test.py', 'tests/configs/tiny_hit_srf_x2.py', checkpoint, '--work-dir', str(tmp_path / 'test'), '--out', str(out),
         '--show-dir', str(tmp_path / 'show'), '--tile', '32', '--tile-overlap', '8', '--cfg-options',
         f'test_dataloader.dataset.cache_dir={cache}'
     ], tmp_path)
