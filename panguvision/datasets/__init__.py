@@ -1,0 +1,5 @@
+"""Datasets and data transforms; importing this package registers them in ``DATASETS`` / ``TRANSFORMS``."""
+from . import transforms  # noqa: F401  (registers the transforms)
+from .sr_dataset import BUILTIN_PHOTO_SPLITS, IMG_EXTENSIONS, BuiltinPhotoDataset, PairedImageDataset
+
+__all__ = ['BUILTIN_PHOTO_SPLITS', 'BuiltinPhotoDataset', 'IMG_EXTENSIONS', 'PairedImageDataset']
