@@ -27,7 +27,10 @@ def parse_args():
     parser.add_argument('--tile', type=int, default=None, help='tiled inference with this LR tile size')
     parser.add_argument('--tile-overlap', type=int, default=32, help='overlap between tiles in LR pixels')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help='override config settings, e.g. test_dataloader.batch_size=1')
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=1')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()

@@ -162,7 +162,9 @@ class BuiltinPhotoDataset(BaseDataset):
         self.cache_dir = cache_dir
         kwargs.setdefault('data_prefix', dict())
         kwargs['pipeline'] = build_pipeline(kwargs.get('pipeline', []))
-        super().__init__(metainfo=dict(metainfo or {}, scale=self.scale, split=split), **kwargs)
+        super().__init__(metainfo=dict(metainfo or {}, scale=self.scale), **kwargs)
+        # Set after construction: mmengine parses string values of ``metainfo`` as paths of meta files.
+        self._metainfo['split'] = split
 
     def _cached_path(self, name: str) -> str:
         path = osp.join(self.cache_dir, f'{name}.png')

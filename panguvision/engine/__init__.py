@@ -2,7 +2,6 @@
 policy (see :mod:`panguvision.utils.checkpoint`), since any runner that reaches these classes saves and loads
 checkpoints."""
 from panguvision.utils.checkpoint import install_checkpoint_policy
-
 from .dist import DeviceAgnosticDDP, prepare_distributed
 from .hooks import *  # noqa: F401,F403
 from .runner import *  # noqa: F401,F403

@@ -1,6 +1,6 @@
 """Data sample for image restoration / super-resolution."""
-from mmengine.structures import BaseDataElement
 import torch
+from mmengine.structures import BaseDataElement
 
 
 class SRDataSample(BaseDataElement):

@@ -176,13 +176,12 @@ def install_checkpoint_policy() -> None:
     global _INSTALLED
     if _INSTALLED:
         return
-    from mmengine.fileio import io as mmengine_io
-    from mmengine.fileio.backends import register_backend
-    from mmengine.runner.checkpoint import CheckpointLoader
-
     import copyreg
 
+    from mmengine.fileio import io as mmengine_io
+    from mmengine.fileio.backends import register_backend
     from mmengine.logging import HistoryBuffer
+    from mmengine.runner.checkpoint import CheckpointLoader
     copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
     torch.serialization.add_safe_globals(trusted_checkpoint_globals())
     CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local_policy, force=True)

@@ -8,6 +8,7 @@ import numpy as np
 def write_image(path: str, img_rgb: np.ndarray) -> None:
     """Write an HWC uint8 RGB image (format from the extension) atomically; creates the folder."""
     import cv2
+
     from panguvision.utils.checkpoint import atomic_write_bytes
     ext = osp.splitext(path)[1] or '.png'
     ok, buf = cv2.imencode(ext, np.ascontiguousarray(img_rgb[..., ::-1]))

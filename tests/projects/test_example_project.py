@@ -17,7 +17,8 @@ def test_example_project_trains_and_tests_with_standard_tools(tmp_path):
     common = [f'train_dataloader.dataset.cache_dir={tmp_path / "photos"}',
               f'test_dataloader.dataset.cache_dir={tmp_path / "photos"}']
     train = subprocess.run(
-        [sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--cfg-options', 'train_cfg.max_iters=4',
+        [sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--cfg-options',
+         'train_cfg.max_iters=4',
          'train_cfg.val_interval=100', 'default_hooks.checkpoint.interval=4', *common],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert train.returncode == 0, train.stderr[-3000:]

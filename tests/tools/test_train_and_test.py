@@ -54,7 +54,8 @@ def test_train_then_test_with_show_dir_and_dump(tmp_path):
 
     out = tmp_path / 'preds.pkl'
     test = _run([
-        'tools/test.py', 'tests/configs/tiny_hit_srf_x2.py', checkpoint, '--work-dir', str(tmp_path / 'test'), '--out', str(out),
+        'tools/test.py', 'tests/configs/tiny_hit_srf_x2.py', checkpoint, '--work-dir', str(tmp_path / 'test'),
+        '--out', str(out),
         '--show-dir', str(tmp_path / 'show'), '--tile', '32', '--tile-overlap', '8', '--cfg-options',
         f'test_dataloader.dataset.cache_dir={cache}'
     ], tmp_path)

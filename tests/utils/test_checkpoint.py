@@ -67,7 +67,8 @@ def test_released_weight_layouts(tmp_path):
     save_file(sd, str(tmp_path / 'hf.safetensors'))
 
     assert torch.equal(load_weights_file(tmp_path / 'basicsr.pth')['conv_first.bias'], ema['conv_first.bias'])
-    assert torch.equal(load_weights_file(tmp_path / 'basicsr.pth', key='params')['conv_first.bias'], sd['conv_first.bias'])
+    plain = load_weights_file(tmp_path / 'basicsr.pth', key='params')
+    assert torch.equal(plain['conv_first.bias'], sd['conv_first.bias'])
     assert torch.equal(load_weights_file(tmp_path / 'flat.pth')['conv_first.weight'], sd['conv_first.weight'])
     assert torch.equal(load_weights_file(tmp_path / 'hf.safetensors')['conv_first.weight'], sd['conv_first.weight'])
     with pytest.raises(CheckpointLoadError, match="no key 'nope'"):

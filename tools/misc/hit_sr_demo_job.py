@@ -80,7 +80,8 @@ def main():
     val_cfg = Config.fromfile(SR_CONFIG).test_dataloader.dataset
     dataset = DATASETS.build(dict(val_cfg, pipeline=[]))
     written = []
-    for info in dataset.data_list:
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
         gt = read_image(info['gt_path'])
         h, w = gt.shape[0] // 4 * 4, gt.shape[1] // 4 * 4
         gt = gt[:h, :w]

@@ -75,7 +75,8 @@ class SRModel(BaseModel):
         tile_size = self.test_cfg.get('tile_size')
         with torch.no_grad():
             if tile_size:
-                out = tiled_forward(self.generator, inputs, self.scale, tile_size, self.test_cfg.get('tile_overlap', 32))
+                overlap = self.test_cfg.get('tile_overlap', 32)
+                out = tiled_forward(self.generator, inputs, self.scale, tile_size, overlap)
             else:
                 out = self.generator(inputs)
         return out.clamp_(0, 1)

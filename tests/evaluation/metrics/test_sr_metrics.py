@@ -82,6 +82,7 @@ def test_ssim_metric_identical_and_constant_images():
 
 def test_evaluator_prefix():
     from mmengine.evaluator import Evaluator
+
     from panguvision.structures import SRDataSample
     evaluator = Evaluator([METRICS.build(dict(type='PSNR', prefix='sr'))])
     sample = SRDataSample(metainfo=dict(scale=2, img_id='z'))
