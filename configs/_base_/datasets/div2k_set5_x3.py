@@ -1,46 +1,9 @@
-# DIV2K (800 training images, MATLAB-bicubic LR) for training; Set5 for validation and testing. x3.
-# Layout: see data/README.md. Other test sets (Set14, B100, Urban100, Manga109) share the HR / LR_bicubic/X3 layout:
-#   --cfg-options test_dataloader.dataset.data_root=data/Set14
+# DIV2K for training, Set5 for validation and testing, x3: div2k_set5_x2.py with the x3 LR folders.
+_base_ = ['./div2k_set5_x2.py']
 scale = 3
-train_pipeline = [
-    dict(type='LoadSRImages'),
-    dict(type='PairedRandomCrop', lq_patch_size=64),
-    dict(type='PairedFlip', prob=0.5, direction='horizontal'),
-    dict(type='PairedRot90', prob=0.5),
-    dict(type='PackSRInputs'),
-]
-test_pipeline = [
-    dict(type='LoadSRImages'),
-    dict(type='ModCrop'),
-    dict(type='BicubicDegrade'),  # only acts when the dataset has no LR folder
-    dict(type='PackSRInputs'),
-]
 train_dataloader = dict(
-    batch_size=16,  # x 4 devices = the paper's 64
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='PairedImageDataset',
-        data_root='data/DIV2K',
-        data_prefix=dict(gt='DIV2K_train_HR', lq='DIV2K_train_LR_bicubic/X3'),
-        filename_tmpl=dict(lq='{}x3'),
-        scale=scale,
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=1,
-    persistent_workers=False,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='PairedImageDataset',
-        data_root='data/Set5',
-        data_prefix=dict(gt='HR', lq='LR_bicubic/X3'),
-        filename_tmpl=dict(lq='{}x3'),
-        scale=scale,
-        test_mode=True,
-        pipeline=test_pipeline))
+    dataset=dict(data_prefix=dict(lq='DIV2K_train_LR_bicubic/X3'), filename_tmpl=dict(lq='{}x3'), scale=scale))
+val_dataloader = dict(dataset=dict(data_prefix=dict(lq='LR_bicubic/X3'), filename_tmpl=dict(lq='{}x3'), scale=scale))
 test_dataloader = val_dataloader
 val_evaluator = [dict(type='PSNR', crop_border=scale), dict(type='SSIM', crop_border=scale)]
 test_evaluator = val_evaluator
