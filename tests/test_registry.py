@@ -36,3 +36,16 @@ def test_lazy_lookup_and_scoped_reuse_of_other_openmmlab_packages():
         pytest.importorskip('mmdet.models', reason='mmdet needs mmcv compiled ops')
         loss = registry.MODELS.build(dict(type='mmdet.L1Loss'))
         assert type(loss).__module__.startswith('mmdet.')
+
+
+def test_registering_everything_imports_no_optional_heavy_library():
+    """The registries' locations (models, datasets, evaluation, engine, ...) import optional libraries only where used.
+
+    (``transformers`` is absent from the list: mmengine's optimizer registry imports it when it is installed.)
+    """
+    code = ('import sys, panguvision.models, panguvision.datasets, panguvision.evaluation, panguvision.engine, '
+            'panguvision.visualization, panguvision.apis; '
+            'print([m for m in ("diffusers", "segment_anything", "open3d", "trackeval", "timm") '
+            'if m in sys.modules])')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == '[]'
