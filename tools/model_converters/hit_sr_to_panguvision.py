@@ -11,7 +11,6 @@ Example::
 import argparse
 import os
 import sys
-import tempfile
 
 import torch
 
@@ -30,21 +29,18 @@ def parse_args(argv=None):
 
 
 def load_source(path: str, key: str) -> dict:
-    """Return the plain state dict stored in ``path``."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f'{path}: no such file')
+    """The plain state dict in ``path``, read by the project's weights-only loader: entry ``key`` of a BasicSR file
+    when present, otherwise the other BasicSR entry or the flat state dict."""
+    from panguvision.utils.checkpoint import CheckpointLoadError, load_weights_file
     if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        return load_file(path)
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    if not isinstance(checkpoint, dict):
-        raise ValueError(f'{path}: expected a dict, got {type(checkpoint).__name__}')
-    if key in checkpoint or 'params' in checkpoint or 'params_ema' in checkpoint:
-        fallback = 'params' if key == 'params_ema' else 'params_ema'
-        chosen = key if key in checkpoint else fallback
-        print(f'{path}: using {chosen!r}' + ('' if chosen == key else f' ({key!r} is absent)'))
-        return checkpoint[chosen]
-    return checkpoint
+        return load_weights_file(path)
+    try:
+        return load_weights_file(path, key=key)
+    except CheckpointLoadError as err:
+        if f'no key {key!r}' not in str(err):
+            raise
+        print(f'{path}: {key!r} is absent; using what the file holds')
+        return load_weights_file(path)
 
 
 def build_model(arch: str, scale: int):
@@ -69,17 +65,12 @@ def check_strict(model, state: dict, path: str):
 
 
 def save_atomic(obj, dst: str):
-    directory = os.path.dirname(os.path.abspath(dst))
-    os.makedirs(directory, exist_ok=True)
-    handle, tmp_path = tempfile.mkstemp(prefix='.tmp_', suffix='.pth', dir=directory)
-    os.close(handle)
-    try:
-        torch.save(obj, tmp_path)
-        os.replace(tmp_path, dst)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+    import io
+
+    from panguvision.utils.checkpoint import atomic_write_bytes
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write_bytes(buffer.getvalue(), dst)
 
 
 def main(argv=None) -> int:
