@@ -1,4 +1,5 @@
 """Registries are children of mmengine's roots, lazy, and importing the package stays light."""
+import ast
 import subprocess
 import sys
 
@@ -18,13 +19,20 @@ def test_every_registry_is_a_lazy_child_of_mmengine():
         assert reg._locations and all(loc.startswith('panguvision.') for loc in reg._locations), reg.name
 
 
+def _loaded_after_import(imports: str, candidates) -> list:
+    """Which of ``candidates`` are in ``sys.modules`` of a fresh interpreter after ``import <imports>``."""
+    code = f'import sys, {imports}; print([m for m in {tuple(candidates)!r} if m in sys.modules])'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
+    return ast.literal_eval(out)
+
+
 def test_package_import_registers_nothing_and_imports_no_heavy_library():
-    code = ('import sys, panguvision, panguvision.registry as r; '
-            'heavy = [m for m in ("diffusers", "segment_anything", "open3d", "transformers", "mmdet", "mmdet3d", '
-            '"mmseg", "panguvision.models", "panguvision.datasets") if m in sys.modules]; '
-            'print(heavy, len(r.MODELS.module_dict))')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == '[] 0'
+    heavy = ('diffusers', 'segment_anything', 'open3d', 'transformers', 'mmdet', 'mmdet3d', 'mmseg',
+             'panguvision.models', 'panguvision.datasets')
+    assert _loaded_after_import('panguvision, panguvision.registry', heavy) == []
+    code = 'import panguvision.registry as r; print(len(r.MODELS.module_dict))'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == '0'
 
 
 def test_lazy_lookup_and_scoped_reuse_of_other_openmmlab_packages():
@@ -43,9 +51,6 @@ def test_registering_everything_imports_no_optional_heavy_library():
 
     (``transformers`` is absent from the list: mmengine's optimizer registry imports it when it is installed.)
     """
-    code = ('import sys, panguvision.models, panguvision.datasets, panguvision.evaluation, panguvision.engine, '
-            'panguvision.visualization, panguvision.apis; '
-            'print([m for m in ("diffusers", "segment_anything", "open3d", "trackeval", "timm") '
-            'if m in sys.modules])')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == '[]'
+    everything = ('panguvision.models, panguvision.datasets, panguvision.evaluation, panguvision.engine, '
+                  'panguvision.visualization, panguvision.apis')
+    assert _loaded_after_import(everything, ('diffusers', 'segment_anything', 'open3d', 'trackeval', 'timm')) == []
