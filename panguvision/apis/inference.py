@@ -10,6 +10,7 @@ from mmengine.runner import load_checkpoint
 
 from panguvision.registry import MODELS
 from panguvision.utils.checkpoint import install_checkpoint_policy
+from panguvision.utils.image_io import tensor_to_image
 
 
 def resolve_device(device: Optional[str] = None) -> str:
@@ -53,5 +54,4 @@ def inference_sr(model: torch.nn.Module, img: np.ndarray) -> np.ndarray:
         raise ValueError(f'expected an (h, w, 3) uint8 RGB image, got {img.shape} {img.dtype}')
     inputs = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)[None]
     inputs = inputs.to(model.data_preprocessor.device)
-    out = model.infer(inputs)[0]
-    return np.clip(np.round(out.float().cpu().numpy().transpose(1, 2, 0) * 255.0), 0, 255).astype(np.uint8)
+    return tensor_to_image(model.infer(inputs)[0])

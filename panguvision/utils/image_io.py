@@ -77,4 +77,21 @@ def read_depth_png(path: str, scale: float = 256.0) -> np.ndarray:
     return raw.astype(np.float32) / np.float32(scale)
 
 
-__all__ = ['write_image', 'read_image', 'write_depth_png', 'read_depth_png']
+__all__ = ['write_image', 'read_image', 'write_depth_png', 'read_depth_png', 'tensor_to_image']
+
+
+def tensor_to_image(tensor, pixel_range: float = 1.0, dtype=np.uint8) -> np.ndarray:
+    """Quantise a model image for saving, showing or measuring (the suite's one such conversion, as BasicSR does).
+
+    Args:
+        tensor: ``(3, H, W)`` RGB float tensor in ``[0, pixel_range]`` (any device).
+        pixel_range: the value of white in ``tensor`` (1 for model outputs, 255 for packed inputs).
+        dtype: ``np.uint8`` for images, ``np.float64`` for metrics (same integer values).
+
+    Returns:
+        ``(H, W, 3)`` array of integer values in ``[0, 255]``: ``round(x * 255 / pixel_range)`` clipped.
+    """
+    if tensor.dim() != 3:
+        raise ValueError(f'Expected a (C, H, W) image tensor, got shape {tuple(tensor.shape)}')
+    img = tensor.detach().to('cpu').double().permute(1, 2, 0).numpy()
+    return np.clip(np.round(img * (255.0 / pixel_range)), 0, 255).astype(dtype)

@@ -1,3 +1,3 @@
-from .sr_visualizer import SRVisualizer, side_by_side, tensor_to_uint8_image
+from .sr_visualizer import SRVisualizer, side_by_side
 
-__all__ = ['SRVisualizer', 'side_by_side', 'tensor_to_uint8_image']
+__all__ = ['SRVisualizer', 'side_by_side']

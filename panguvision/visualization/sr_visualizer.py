@@ -2,17 +2,11 @@
 from typing import Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.dist import master_only
 from mmengine.visualization import Visualizer
 
 from panguvision.registry import VISUALIZERS
-
-
-def tensor_to_uint8_image(img: torch.Tensor, pixel_range: float = 1.0) -> np.ndarray:
-    """``Tensor(3, H, W)`` RGB in ``[0, pixel_range]`` -> ``ndarray(H, W, 3)`` uint8 RGB (rounded, clipped)."""
-    arr = img.detach().float().cpu().numpy().transpose(1, 2, 0) * (255.0 / pixel_range)
-    return np.clip(np.round(arr), 0, 255).astype(np.uint8)
+from panguvision.utils.image_io import tensor_to_image
 
 
 def side_by_side(images: Sequence[np.ndarray], titles: Optional[Sequence[str]] = None, gap: int = 4) -> np.ndarray:
@@ -54,7 +48,7 @@ class SRVisualizer(Visualizer):
         import cv2
         panels, titles = [], []
         if draw_pred and data_sample is not None and 'pred_img' in data_sample:
-            pred = tensor_to_uint8_image(data_sample.pred_img)
+            pred = tensor_to_image(data_sample.pred_img)
             h, w = pred.shape[:2]
             panels.append(cv2.resize(image, (w, h), interpolation=cv2.INTER_NEAREST))
             titles.append('LR')
@@ -64,7 +58,7 @@ class SRVisualizer(Visualizer):
             panels.append(image)
             titles.append('input')
         if draw_gt and data_sample is not None and 'gt_img' in data_sample:
-            panels.append(tensor_to_uint8_image(data_sample.gt_img))
+            panels.append(tensor_to_image(data_sample.gt_img))
             titles.append('GT')
         drawn = side_by_side(panels, titles)
         self.set_image(drawn)

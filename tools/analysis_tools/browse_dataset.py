@@ -13,8 +13,8 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
 from panguvision.registry import DATASETS
-from panguvision.utils.image_io import write_image
-from panguvision.visualization.sr_visualizer import side_by_side, tensor_to_uint8_image
+from panguvision.utils.image_io import tensor_to_image, write_image
+from panguvision.visualization import side_by_side
 
 
 def parse_args():
@@ -34,10 +34,10 @@ def render_sr_item(item: dict):
     """Packed SR item -> ``(name, ndarray(H, 2W+gap, 3) uint8 RGB)`` of ``LQ (nearest-enlarged) | GT``."""
     import cv2
     sample = item['data_samples']
-    lq = tensor_to_uint8_image(item['inputs'], pixel_range=255.0)
+    lq = tensor_to_image(item['inputs'], pixel_range=255.0)
     if 'gt_img' not in sample:
         return sample.metainfo.get('img_id'), lq
-    gt = tensor_to_uint8_image(sample.gt_img, pixel_range=255.0)
+    gt = tensor_to_image(sample.gt_img, pixel_range=255.0)
     lq_big = cv2.resize(lq, (gt.shape[1], gt.shape[0]), interpolation=cv2.INTER_NEAREST)
     titles = [f'LQ {lq.shape[1]}x{lq.shape[0]}', f'GT {gt.shape[1]}x{gt.shape[0]}']
     return sample.metainfo.get('img_id'), side_by_side([lq_big, gt], titles)

@@ -5,6 +5,7 @@ from typing import Optional, Sequence
 from mmengine.hooks import Hook
 
 from panguvision.registry import HOOKS
+from panguvision.utils.image_io import tensor_to_image
 
 
 @HOOKS.register_module()
@@ -28,7 +29,6 @@ class SRVisualizationHook(Hook):
     def _draw(self, runner, batch_idx: int, data_batch: dict, outputs: Sequence, split: str) -> None:
         if not self.draw or batch_idx % self.interval:
             return
-        from panguvision.visualization import tensor_to_uint8_image
         folder = None
         if self.show_dir is not None:
             folder = self.show_dir if osp.isabs(self.show_dir) else osp.join(runner.log_dir, self.show_dir)
@@ -36,7 +36,7 @@ class SRVisualizationHook(Hook):
             name = sample.metainfo.get('img_id', f'{split}_{batch_idx}')
             runner.visualizer.add_datasample(
                 name,
-                tensor_to_uint8_image(lq, pixel_range=255.0),
+                tensor_to_image(lq, pixel_range=255.0),
                 data_sample=sample,
                 out_file=osp.join(folder, f'{name}.png') if folder else None,
                 step=runner.iter)

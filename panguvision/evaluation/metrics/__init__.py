@@ -1,7 +1,7 @@
 """Metric classes; importing this package registers them in ``panguvision.registry.METRICS``."""
-from .base_sr_metric import BaseSRMetric, tensor_to_image
+from .base_sr_metric import BaseSRMetric
 from .depth_metric import DepthMetric
 from .psnr import PSNR
 from .ssim import SSIM
 
-__all__ = ['BaseSRMetric', 'PSNR', 'SSIM', 'tensor_to_image', 'DepthMetric']
+__all__ = ['BaseSRMetric', 'PSNR', 'SSIM', 'DepthMetric']

@@ -2,25 +2,11 @@
 from typing import Any, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 
-__all__ = ['BaseSRMetric', 'tensor_to_image']
+from panguvision.utils.image_io import tensor_to_image
 
-
-def tensor_to_image(tensor: torch.Tensor) -> np.ndarray:
-    """Quantise a model image the way BasicSR does before measuring.
-
-    Args:
-        tensor: ``(3, H, W)`` RGB float tensor in ``[0, 1]`` (any device).
-
-    Returns:
-        ``(H, W, 3)`` float64 array of integer values in ``[0, 255]`` (``round(x * 255)`` clipped).
-    """
-    if tensor.dim() != 3:
-        raise ValueError(f'Expected a (C, H, W) image tensor, got shape {tuple(tensor.shape)}')
-    img = tensor.detach().to('cpu', torch.float64).permute(1, 2, 0).numpy()
-    return np.clip(np.round(img * 255.0), 0, 255)
+__all__ = ['BaseSRMetric']
 
 
 class BaseSRMetric(BaseMetric):
@@ -61,8 +47,8 @@ class BaseSRMetric(BaseMetric):
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         for data_sample in data_samples:
-            pred = tensor_to_image(data_sample['pred_img'])
-            gt = tensor_to_image(data_sample['gt_img'])
+            pred = tensor_to_image(data_sample['pred_img'], dtype=np.float64)
+            gt = tensor_to_image(data_sample['gt_img'], dtype=np.float64)
             self.results.append(self.measure(pred, gt, self._crop_border_of(data_sample)))
 
     def compute_metrics(self, results: list) -> dict:

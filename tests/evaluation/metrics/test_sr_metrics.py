@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from panguvision.evaluation.functional import psnr, ssim
-from panguvision.evaluation.metrics import tensor_to_image
 from panguvision.registry import METRICS
+from panguvision.utils.image_io import tensor_to_image
 
 
 def _sample(pred: torch.Tensor, gt: torch.Tensor, scale: int = 2, img_id: str = 'x') -> dict:
@@ -17,8 +17,9 @@ def _sample(pred: torch.Tensor, gt: torch.Tensor, scale: int = 2, img_id: str = 
 
 def test_tensor_to_image_quantises_like_basicsr():
     t = torch.tensor([0.0, 0.4 / 255, 1.45 / 255, 1.55 / 255, 1.2, -0.1]).reshape(3, 1, 2)
-    img = tensor_to_image(t)
+    img = tensor_to_image(t, dtype=np.float64)  # what the metrics measure
     assert img.shape == (1, 2, 3) and img.dtype == np.float64
+    np.testing.assert_array_equal(tensor_to_image(t), img.astype(np.uint8))  # what is saved and shown
     np.testing.assert_array_equal(img[0, :, 0], [0, 0])
     np.testing.assert_array_equal(img[0, :, 1], [1, 2])
     np.testing.assert_array_equal(img[0, :, 2], [255, 0])
