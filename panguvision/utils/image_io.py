@@ -1,6 +1,7 @@
 """The suite's one image writer/reader pair (RGB in memory, atomic writes), plus 16-bit depth PNGs."""
 
 import os.path as osp
+from typing import Optional
 
 import numpy as np
 
@@ -17,12 +18,18 @@ def _encode_and_write(path: str, img: np.ndarray) -> None:
     atomic_write_bytes(buf.tobytes(), path)
 
 
-def _read_and_decode(path: str, flags: int) -> np.ndarray:
-    """Decode an image file with OpenCV ``flags``; a clear error names the file when it is missing or unreadable."""
+def _read_and_decode(path: str, flags: int, backend_args: Optional[dict] = None) -> np.ndarray:
+    """Decode an image file with OpenCV ``flags``; a clear error names the file when it is missing or unreadable.
+
+    Bytes come through mmengine's file backends, so ``backend_args`` (or a URI prefix) reads from remote storage.
+    """
     import cv2
-    if not osp.isfile(path):
+    from mmengine import fileio
+    path = str(path)
+    backend = fileio.get_file_backend(path, backend_args=backend_args)
+    if not backend.exists(path):
         raise FileNotFoundError(f'image not found: {path}')
-    img = cv2.imdecode(np.fromfile(path, dtype=np.uint8), flags)
+    img = cv2.imdecode(np.frombuffer(backend.get(path), dtype=np.uint8), flags)
     if img is None:
         raise ValueError(f'{path}: not a readable image (expected PNG/JPEG/BMP/TIFF)')
     return img
@@ -33,10 +40,11 @@ def write_image(path: str, img_rgb: np.ndarray) -> None:
     _encode_and_write(path, img_rgb[..., ::-1])
 
 
-def read_image(path: str) -> np.ndarray:
-    """Read an image file as HWC uint8 RGB; a clear error names the file when it is missing or unreadable."""
+def read_image(path: str, backend_args: Optional[dict] = None) -> np.ndarray:
+    """Read an image file as HWC uint8 RGB (grey files replicated to 3 channels); a clear error names the file when
+    it is missing or unreadable. ``backend_args``: mmengine file backend arguments (local disk by default)."""
     import cv2
-    return np.ascontiguousarray(_read_and_decode(path, cv2.IMREAD_COLOR)[..., ::-1])
+    return np.ascontiguousarray(_read_and_decode(path, cv2.IMREAD_COLOR, backend_args)[..., ::-1])
 
 
 def write_depth_png(path: str, depth: np.ndarray, scale: float = 256.0) -> None:

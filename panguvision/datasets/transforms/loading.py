@@ -1,11 +1,10 @@
 """Image loading for super-resolution pipelines."""
 from typing import Optional, Sequence
 
-import mmcv
 from mmcv.transforms import BaseTransform
-from mmengine import fileio
 
 from panguvision.registry import TRANSFORMS
+from panguvision.utils.image_io import read_image
 
 __all__ = ['LoadSRImages']
 
@@ -20,37 +19,22 @@ class LoadSRImages(BaseTransform):
 
     Args:
         keys: which images to read.
-        imdecode_backend: mmcv decoding backend (``'cv2'``, ``'pillow'``, ...).
         backend_args: mmengine file backend arguments (local disk by default).
     """
 
-    def __init__(self,
-                 keys: Sequence[str] = ('gt', 'lq'),
-                 imdecode_backend: str = 'cv2',
-                 backend_args: Optional[dict] = None) -> None:
+    def __init__(self, keys: Sequence[str] = ('gt', 'lq'), backend_args: Optional[dict] = None) -> None:
         self.keys = tuple(keys)
-        self.imdecode_backend = imdecode_backend
         self.backend_args = backend_args
-
-    def _read(self, path: str, key: str):
-        try:
-            img_bytes = fileio.get(path, backend_args=self.backend_args)
-        except Exception as err:
-            raise FileNotFoundError(f'LoadSRImages: cannot read the {key} image {path!r}: {err}') from err
-        try:
-            img = mmcv.imfrombytes(img_bytes, flag='color', channel_order='rgb', backend=self.imdecode_backend)
-        except Exception as err:
-            raise ValueError(f'LoadSRImages: cannot decode the {key} image {path!r} as an image: {err}') from err
-        if img is None:
-            raise ValueError(f'LoadSRImages: cannot decode the {key} image {path!r} as an image')
-        return img
 
     def transform(self, results: dict) -> dict:
         for key in self.keys:
             path = results.get(f'{key}_path')
             if path is not None:
-                results[key] = self._read(path, key)
+                try:
+                    results[key] = read_image(path, backend_args=self.backend_args)
+                except (FileNotFoundError, ValueError) as err:
+                    raise type(err)(f'LoadSRImages: cannot read the {key} image: {err}') from err
         return results
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(keys={self.keys}, imdecode_backend={self.imdecode_backend!r})'
+        return f'{type(self).__name__}(keys={self.keys})'
