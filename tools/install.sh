@@ -58,7 +58,12 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   "$PYTHON" -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-PIP=("$PY" -m pip install --disable-pip-version-check -q -c "$REQ/constraints.txt")
+# pip warns once per package about index folders of this machine's pip config that do not exist; drop that noise.
+pip_install() {
+  "$PY" -m pip install --disable-pip-version-check -q -c "$REQ/constraints.txt" "$@" \
+    2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+}
+PIP=(pip_install)
 log "build tools"
 "${PIP[@]}" -r "$REQ/build.txt"
 log "torch + torchvision (local wheels, ~1 min the first time)"
