@@ -7,7 +7,7 @@ import torch
 
 
 def _accelerator_modules():
-    """``(name, module)`` for the accelerators present with their own RNG (cuda, npu, mps)."""
+    """``(name, module)`` for the accelerators present with their own RNG (cuda, npu)."""
     found = []
     for name in ('cuda', 'npu'):
         module = getattr(torch, name, None)
