@@ -8,6 +8,7 @@ from mmengine.device import get_device
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
+from panguvision.datasets.transforms.formatting import image_to_tensor
 from panguvision.registry import MODELS
 from panguvision.utils.checkpoint import install_checkpoint_policy
 from panguvision.utils.image_io import tensor_to_image
@@ -52,6 +53,6 @@ def inference_sr(model: torch.nn.Module, img: np.ndarray) -> np.ndarray:
     """
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
         raise ValueError(f'expected an (h, w, 3) uint8 RGB image, got {img.shape} {img.dtype}')
-    inputs = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255.0)[None]
+    inputs = image_to_tensor(img).div_(255.0)[None]
     inputs = inputs.to(model.data_preprocessor.device)
     return tensor_to_image(model.infer(inputs)[0])

@@ -24,7 +24,6 @@ from typing import Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
-import torch
 from mmcv.transforms import BaseTransform
 from mmengine.structures import BaseDataElement
 
@@ -249,7 +248,7 @@ class PackDepthInputs(BaseTransform):
         img = results['img']
         data_sample = BaseDataElement()
         if results.get('gt_depth') is not None:
-            data_sample.gt_depth = torch.from_numpy(np.ascontiguousarray(results['gt_depth'], np.float32))[None]
+            data_sample.gt_depth = image_to_tensor(results['gt_depth'])  # (1, H, W) float32 metres
         metainfo = {key: results[key] for key in self.meta_keys if key in results}
         metainfo['intrinsics'] = np.asarray(results['intrinsics'], dtype=np.float64).tolist()
         metainfo['img_shape'] = tuple(img.shape[:2])
