@@ -72,23 +72,20 @@ def main():
 
     from panguvision.apis import inference_sr, init_model
     from panguvision.registry import DATASETS
-    from panguvision.utils.image_io import read_image, write_image
-    from panguvision.utils.imresize import imresize_np
+    from panguvision.utils.image_io import write_image
     from panguvision.visualization import side_by_side
     sr_model = init_model(SR_CONFIG, checkpoint)
     bicubic = init_model(BICUBIC_CONFIG)
+    # The test pipeline up to packing (load, mod-crop, MATLAB-bicubic degrade) gives the same LR the metrics saw.
     val_cfg = Config.fromfile(SR_CONFIG).test_dataloader.dataset
-    dataset = DATASETS.build(dict(val_cfg, pipeline=[]))
+    dataset = DATASETS.build(dict(val_cfg, pipeline=[t for t in val_cfg.pipeline if t['type'] != 'PackSRInputs']))
     written = []
     for index in range(len(dataset)):
-        info = dataset.get_data_info(index)
-        gt = read_image(info['gt_path'])
-        h, w = gt.shape[0] // 4 * 4, gt.shape[1] // 4 * 4
-        gt = gt[:h, :w]
-        lq = imresize_np(gt, scale=1 / 4)
+        item = dataset[index]
+        lq, gt = item['lq'], item['gt']
         panel = side_by_side([inference_sr(bicubic, lq), inference_sr(sr_model, lq), gt],
                              ['Bicubic', 'HiT-SRF x4', 'GT'])
-        out = osp.join(args.work_dir, f'side_by_side_{info["img_id"]}.png')
+        out = osp.join(args.work_dir, f'side_by_side_{item["img_id"]}.png')
         write_image(out, panel)
         written.append(out)
 
