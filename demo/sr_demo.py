@@ -40,11 +40,8 @@ def render(model, img: np.ndarray, side_by_side_view: bool) -> np.ndarray:
     out = inference_sr(model, img)
     if not side_by_side_view:
         return out
-    import cv2
-
-    from panguvision.visualization.sr_visualizer import side_by_side
-    big = cv2.resize(img, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_NEAREST)
-    return side_by_side([big, out], ['input', 'result'])
+    from panguvision.visualization import enlarge_nearest, side_by_side
+    return side_by_side([enlarge_nearest(img, out), out], ['input', 'result'])
 
 
 def run_images(model, files: list, out_paths: list, args) -> None:

@@ -1,3 +1,3 @@
-from .sr_visualizer import SRVisualizer, side_by_side
+from .sr_visualizer import SRVisualizer, enlarge_nearest, side_by_side
 
-__all__ = ['SRVisualizer', 'side_by_side']
+__all__ = ['SRVisualizer', 'enlarge_nearest', 'side_by_side']

@@ -9,6 +9,12 @@ from panguvision.registry import VISUALIZERS
 from panguvision.utils.image_io import tensor_to_image
 
 
+def enlarge_nearest(img: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Nearest-neighbour resize of an HWC image to the height and width of ``like`` (shows LR pixels as blocks)."""
+    import cv2
+    return cv2.resize(img, (like.shape[1], like.shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
 def side_by_side(images: Sequence[np.ndarray], titles: Optional[Sequence[str]] = None, gap: int = 4) -> np.ndarray:
     """Concatenate HWC uint8 images left to right (bottom-padded to a common height, white gaps), with titles."""
     import cv2
@@ -45,12 +51,10 @@ class SRVisualizer(Visualizer):
                        out_file: Optional[str] = None,
                        step: int = 0) -> None:
         """``image`` is the LR input as HWC uint8 RGB; ``data_sample`` holds ``pred_img``/``gt_img`` in [0, 1]."""
-        import cv2
         panels, titles = [], []
         if draw_pred and data_sample is not None and 'pred_img' in data_sample:
             pred = tensor_to_image(data_sample.pred_img)
-            h, w = pred.shape[:2]
-            panels.append(cv2.resize(image, (w, h), interpolation=cv2.INTER_NEAREST))
+            panels.append(enlarge_nearest(image, pred))
             titles.append('LR')
             panels.append(pred)
             titles.append('prediction')

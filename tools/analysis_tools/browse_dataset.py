@@ -14,7 +14,7 @@ from mmengine.utils import ProgressBar
 
 from panguvision.registry import DATASETS
 from panguvision.utils.image_io import tensor_to_image, write_image
-from panguvision.visualization import side_by_side
+from panguvision.visualization import enlarge_nearest, side_by_side
 
 
 def parse_args():
@@ -32,13 +32,12 @@ def parse_args():
 
 def render_sr_item(item: dict):
     """Packed SR item -> ``(name, ndarray(H, 2W+gap, 3) uint8 RGB)`` of ``LQ (nearest-enlarged) | GT``."""
-    import cv2
     sample = item['data_samples']
     lq = tensor_to_image(item['inputs'], pixel_range=255.0)
     if 'gt_img' not in sample:
         return sample.metainfo.get('img_id'), lq
     gt = tensor_to_image(sample.gt_img, pixel_range=255.0)
-    lq_big = cv2.resize(lq, (gt.shape[1], gt.shape[0]), interpolation=cv2.INTER_NEAREST)
+    lq_big = enlarge_nearest(lq, gt)
     titles = [f'LQ {lq.shape[1]}x{lq.shape[0]}', f'GT {gt.shape[1]}x{gt.shape[0]}']
     return sample.metainfo.get('img_id'), side_by_side([lq_big, gt], titles)
 
