@@ -1,0 +1,1 @@
+"""Monocular metric depth models (UniDepth)."""

@@ -1,0 +1,1 @@
+"""Image generation: the VQ tokenizer and IGTR autoregressive transformer."""

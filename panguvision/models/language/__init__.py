@@ -1,0 +1,1 @@
+"""The shared language-backbone adapter and its backends."""

@@ -1,0 +1,1 @@
+"""Reusable layers, including the Pangu LLM building blocks (MoGE, sandwich norm, ESA, pruning)."""

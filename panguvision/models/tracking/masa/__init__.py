@@ -1,0 +1,1 @@
+"""MASA: Matching Anything by Segmenting Anything (adapter, track head, tracker)."""

@@ -1,0 +1,1 @@
+"""Walker: self-supervised MOT by random walks on temporal appearance graphs."""
