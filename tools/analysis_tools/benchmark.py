@@ -46,13 +46,22 @@ BATCH_BUILDERS = {'sr': build_sr_batch}
 MODEL_TASKS = {'SRModel': 'sr'}
 
 
+def batch_builder(model):
+    """The input builder for ``model``: its own ``benchmark_batch(batch_size, (h, w), generator)`` method when it has
+    one (a model knows its data samples best), else the builder of its task in ``BATCH_BUILDERS``."""
+    if callable(getattr(model, 'benchmark_batch', None)):
+        return lambda m, batch_size, size, generator: m.benchmark_batch(batch_size, size, generator)
+    return BATCH_BUILDERS[model_task(model)]
+
+
 def model_task(model) -> str:
     task = getattr(model, 'task', None)
     for cls in type(model).__mro__:
         task = task or MODEL_TASKS.get(cls.__name__)
     if task not in BATCH_BUILDERS:
         raise NotImplementedError(f'benchmark.py cannot make inputs for {type(model).__name__} (task {task!r}); '
-                                  f'supported tasks: {sorted(BATCH_BUILDERS)}. Add a builder to BATCH_BUILDERS.')
+                                  f'supported tasks: {sorted(BATCH_BUILDERS)}. Give the model a '
+                                  'benchmark_batch() method or add a builder to BATCH_BUILDERS.')
     return task
 
 
@@ -140,7 +149,7 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     model = init_model(cfg, args.checkpoint, device=device)
-    build_batch = BATCH_BUILDERS[model_task(model)]
+    build_batch = batch_builder(model)
     if args.mode == 'train':
         if 'optim_wrapper' not in cfg:
             raise RuntimeError(f'{args.config}: --mode train needs `optim_wrapper` in the config')
