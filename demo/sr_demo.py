@@ -3,28 +3,25 @@
 ``python demo/sr_demo.py INPUT CONFIG [--checkpoint CKPT] [--out PATH] [--tile N] [--tile-overlap N] [--device auto]
 [--side-by-side]``
 
-INPUT: an image file, a folder (its images, not recursive) or an ``.mp4``/``.avi`` video. Output: an image (default
+INPUT: an image file, a folder (its images, not recursive) or a video (``utils.media_io``). Output: an image (default
 ``outputs/<stem>_sr.png``), a folder (default ``outputs/<folder>_sr/``, same file names as PNG) or an mp4 video
 (default ``outputs/<stem>_sr.mp4``, ``mp4v`` codec, the input's fps; frames are super-resolved one by one).
 ``--side-by-side`` writes ``input (nearest-enlarged) | result`` instead of the result alone. ``--tile`` (LR pixels)
 bounds memory on large inputs. Headless: no window is ever opened.
 """
 import argparse
-import os
 import os.path as osp
 
 import numpy as np
 
 from panguvision.apis import inference_sr, init_model
 from panguvision.utils.image_io import read_image, write_image
-
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
-VIDEO_EXTENSIONS = ('.mp4', '.avi')
+from panguvision.utils.media_io import Mp4Writer, iter_video_frames, list_images, media_kind, video_info
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='PanguVision super-resolution demo')
-    parser.add_argument('input', help='image file, folder of images, or .mp4/.avi video')
+    parser.add_argument('input', help='image file, folder of images, or video (.mp4/.avi/...)')
     parser.add_argument('config', help='config file path')
     parser.add_argument('--checkpoint', default=None, help='weights (optional for parameter-free models)')
     parser.add_argument('--out', default=None, help='output file or folder (default: under outputs/)')
@@ -52,64 +49,33 @@ def run_images(model, files: list, out_paths: list, args) -> None:
 
 
 def run_video(model, path: str, out_path: str, args) -> None:
-    import cv2
     from tqdm import tqdm
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        raise ValueError(f'{path}: cannot open the video (unreadable or unsupported codec)')
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or None
-    os.makedirs(osp.dirname(osp.abspath(out_path)), exist_ok=True)
-    writer, frames = None, 0
-    try:
-        with tqdm(total=total, desc='frames', unit='frame') as progress:
-            while True:
-                ok, frame = cap.read()
-                if not ok:
-                    break
-                out = render(model, np.ascontiguousarray(frame[..., ::-1]), args.side_by_side)
-                if writer is None:
-                    writer = cv2.VideoWriter(out_path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                                             (out.shape[1], out.shape[0]))
-                    if not writer.isOpened():
-                        raise RuntimeError(f'{out_path}: cannot open an mp4v video writer')
-                writer.write(np.ascontiguousarray(out[..., ::-1]))
-                frames += 1
-                progress.update()
-    finally:
-        cap.release()
-        if writer is not None:
-            writer.release()
-    if frames == 0:
-        raise ValueError(f'{path}: the video has no readable frame')
-    print(f'{frames} frame(s) at {fps:g} fps written to {out_path}')
+    fps, total = video_info(path)
+    with Mp4Writer(out_path, fps) as writer:
+        for frame in tqdm(iter_video_frames(path), total=total, desc='frames', unit='frame'):
+            writer.write(render(model, frame, args.side_by_side))
+    print(f'{writer.frames} frame(s) at {fps:g} fps written to {out_path}')
 
 
 def main():
     args = parse_args()
     src = args.input.rstrip('/\\') or args.input
-    stem, ext = osp.splitext(osp.basename(src))
+    stem = osp.splitext(osp.basename(src))[0]
     cfg_options = None
     if args.tile:
         cfg_options = {'model.test_cfg.tile_size': args.tile, 'model.test_cfg.tile_overlap': args.tile_overlap}
 
-    if osp.isdir(src):
-        files = sorted(osp.join(src, f) for f in os.listdir(src) if osp.splitext(f)[1].lower() in IMAGE_EXTENSIONS)
-        if not files:
-            raise FileNotFoundError(f'{src}: the folder holds no image ({"/".join(IMAGE_EXTENSIONS)})')
+    kind = media_kind(src)
+    if kind == 'folder':
+        files = list_images(src)
         out_dir = args.out or osp.join('outputs', f'{stem}_sr')
         outs = [osp.join(out_dir, osp.splitext(osp.basename(f))[0] + '.png') for f in files]
-    elif not osp.isfile(src):
-        raise FileNotFoundError(f'input not found: {src}')
-    elif ext.lower() in VIDEO_EXTENSIONS:
+    elif kind == 'video':
         files, outs = None, [args.out or osp.join('outputs', f'{stem}_sr.mp4')]
-    elif ext.lower() in IMAGE_EXTENSIONS:
+    else:
         files = [src]
         out = args.out or osp.join('outputs', f'{stem}_sr.png')
         outs = [osp.join(out, f'{stem}_sr.png') if osp.isdir(out) or out.endswith(('/', '\\')) else out]
-    else:
-        raise ValueError(f'{src}: unsupported input type {ext!r} (images: {IMAGE_EXTENSIONS}, '
-                         f'videos: {VIDEO_EXTENSIONS}, or a folder)')
 
     model = init_model(args.config, args.checkpoint, device=args.device, cfg_options=cfg_options)
     if files is None:
