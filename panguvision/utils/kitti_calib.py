@@ -8,6 +8,10 @@ A KITTI object calibration file (``training/calib/000000.txt``) holds one matrix
     Tr_velo_to_cam: 12   3x4 rigid transform Velodyne -> camera 0 (unrectified), metres
     Tr_imu_to_velo: 12   3x4 rigid transform IMU -> Velodyne (optional here)
 
+The KITTI odometry benchmark (and SemanticKITTI, which reuses its sequences) writes ``sequences/XX/calib.txt`` with
+``P0`` .. ``P3`` and ``Tr`` (12 values: Velodyne -> *rectified* camera 0); it has no ``R0_rect`` because ``Tr``
+already includes the rectification, so :func:`parse_kitti_calib` reads it with ``R0_rect`` = identity.
+
 A Velodyne point ``x`` (homogeneous) lands in image ``i`` at ``P_i @ R0_rect @ Tr_velo_to_cam @ x`` (``R0_rect`` and
 ``Tr_velo_to_cam`` padded to 4x4), as in the KITTI object devkit. The third homogeneous coordinate is the point's depth
 along the optical axis of camera ``i`` in metres (``P2`` carries camera 2's offset from camera 0 in its last column,
@@ -41,6 +45,8 @@ _SHAPES = {
 _REQUIRED = ('P0', 'P1', 'P2', 'P3', 'R0_rect', 'Tr_velo_to_cam')
 # Names used by the KITTI tracking benchmark's calibration files for the same matrices.
 _ALIASES = {'R_rect': 'R0_rect', 'Tr_velo_cam': 'Tr_velo_to_cam', 'Tr_imu_velo': 'Tr_imu_to_velo'}
+#: The odometry benchmark's name for Velodyne -> rectified camera 0.
+_ODOMETRY_TR = 'Tr'
 
 
 def _to_homogeneous_4x4(matrix: np.ndarray) -> np.ndarray:
@@ -71,13 +77,26 @@ class KittiCalib:
         """4x4 transform Velodyne -> rectified camera-0 coordinates (metres): ``R0_rect @ Tr_velo_to_cam``."""
         return _to_homogeneous_4x4(self.R0_rect) @ _to_homogeneous_4x4(self.Tr_velo_to_cam)
 
+    def camera_intrinsics(self, cam: int = 2) -> np.ndarray:
+        """3x3 pinhole matrix ``K`` of rectified camera ``cam`` (``P{cam} = K @ [I | t]``)."""
+        return self.projection(cam)[:, :3].copy()
+
+    def velo_to_camera(self, cam: int = 2) -> np.ndarray:
+        """4x4 rigid transform Velodyne -> rectified camera ``cam`` (metres): camera-0 rectified coordinates shifted
+        by camera ``cam``'s baseline ``t = K^-1 P[:, 3]``. ``K @ (velo_to_camera(cam) @ x)[:3]`` equals
+        ``velo_to_image(cam) @ x``."""
+        P = self.projection(cam)
+        shift = np.eye(4)
+        shift[:3, 3] = np.linalg.solve(P[:, :3], P[:, 3])
+        return shift @ self.velo_to_rect()
+
     def velo_to_image(self, cam: int = 2) -> np.ndarray:
         """3x4 matrix Velodyne (homogeneous metres) -> homogeneous pixels ``(u*z, v*z, z)`` of camera ``cam``."""
         return self.projection(cam) @ self.velo_to_rect()
 
 
 def parse_kitti_calib(path: Union[str, os.PathLike]) -> KittiCalib:
-    """Read a KITTI object calibration file.
+    """Read a KITTI calibration file (object / tracking benchmark, or odometry ``calib.txt`` with ``Tr``).
 
     Every non-blank line must read ``KEY: v1 v2 ...`` (the colon may be missing, as in the tracking benchmark). Keys
     other than those of :class:`KittiCalib` (and the tracking names ``R_rect``, ``Tr_velo_cam``, ``Tr_imu_velo``) are
@@ -89,12 +108,14 @@ def parse_kitti_calib(path: Union[str, os.PathLike]) -> KittiCalib:
             wrong number of values, or repeats a key; ``'{path}: ...'`` for a missing required matrix.
     """
     path = os.fspath(path)
-    matrices = {}
+    matrices, odometry = {}, False
     for lineno, line in iter_nonblank_lines(path, 'KITTI calibration file'):
         head, sep, tail = line.partition(':')
         if not sep:
             head, _, tail = line.partition(' ')
         key = _ALIASES.get(head.strip(), head.strip())
+        if key == _ODOMETRY_TR:
+            key, odometry = 'Tr_velo_to_cam', True
         if not sep and key not in _SHAPES:
             raise ValueError(f'{path}:{lineno}: expected "KEY: v1 v2 ...", got {line[:60]!r}')
         if key not in _SHAPES:
@@ -112,6 +133,8 @@ def parse_kitti_calib(path: Union[str, os.PathLike]) -> KittiCalib:
         if key in matrices:
             raise ValueError(f'{path}:{lineno}: {key} is given twice')
         matrices[key] = values.reshape(shape)
+    if odometry and 'R0_rect' not in matrices:
+        matrices['R0_rect'] = np.eye(3)  # odometry ``Tr`` maps straight to rectified camera 0
     missing = [key for key in _REQUIRED if key not in matrices]
     if missing:
         raise ValueError(f'{path}: missing calibration matrices {missing} (found {sorted(matrices)})')

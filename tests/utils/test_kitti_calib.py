@@ -97,3 +97,23 @@ def test_velodyne_reader_and_zbuffer(tmp_path):
     expected[1, 2] = 3.0
     expected[0, 0] = 2.0
     np.testing.assert_array_equal(sparse_depth_map(uv, depth, (3, 4)), expected)
+
+
+def test_odometry_calib_uses_tr_without_rectification(tmp_path):
+    """SemanticKITTI / odometry ``calib.txt``: ``Tr`` maps Velodyne straight to rectified camera 0."""
+    K = np.array([[700.0, 0, 600], [0, 700, 180], [0, 0, 1]])
+    P2 = np.hstack([K, K @ np.array([[0.06], [0.0], [0.0]])])  # camera 2 sits 6 cm from camera 0
+    tr = np.array([[0.0, -1, 0, 0.1], [0, 0, -1, -0.2], [1, 0, 0, -0.3]])  # x forward -> z forward
+    lines = [_line(f'P{i}', P2 if i == 2 else np.hstack([K, np.zeros((3, 1))])) for i in range(4)]
+    path = tmp_path / 'calib.txt'
+    path.write_text('\n'.join(lines + [_line('Tr', tr)]) + '\n')
+    calib = parse_kitti_calib(path)
+    np.testing.assert_array_equal(calib.R0_rect, np.eye(3))
+    np.testing.assert_array_equal(calib.Tr_velo_to_cam, tr)
+    np.testing.assert_allclose(calib.camera_intrinsics(2), K)
+    point = np.array([10.0, 1.0, 0.5, 1.0])  # 10 m ahead, 1 m left, 0.5 m up
+    cam = calib.velo_to_camera(2) @ point
+    # camera 0 coordinates of the point, then camera 2's 6 cm baseline
+    np.testing.assert_allclose(cam[:3], [-1.0 + 0.1 + 0.06, -0.5 - 0.2, 10.0 - 0.3])
+    uvz = calib.velo_to_image(2) @ point
+    np.testing.assert_allclose(K @ cam[:3], uvz, rtol=1e-12)
