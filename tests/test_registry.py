@@ -54,5 +54,5 @@ def test_registering_everything_imports_no_optional_heavy_library():
     """
     everything = ('panguvision.models, panguvision.datasets, panguvision.evaluation, panguvision.engine, '
                   'panguvision.visualization, panguvision.apis')
-    assert _loaded_after_import(everything, ('diffusers', 'segment_anything', 'open3d', 'timm', 'sentence_transformers',
-                                                   'gguf')) == []
+    optional = ('diffusers', 'segment_anything', 'open3d', 'timm', 'sentence_transformers', 'gguf')
+    assert _loaded_after_import(everything, optional) == []
