@@ -28,8 +28,12 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from panguvision.datasets.preference_dataset import read_preference_dataset
 from panguvision.utils.checkpoint import atomic_write_bytes
 from panguvision.utils.image_io import write_image
+
+__all__ = ['MetricJudge', 'HumanLabelJudge', 'LanguageAdapterJudge', 'build_preference_record',
+           'write_preference_dataset', 'read_preference_dataset', 'masked_psnr', 'masked_sharpness']
 
 Candidate = np.ndarray  # (H, W, 3) uint8 RGB
 
@@ -243,24 +247,3 @@ def write_preference_dataset(out_dir: str,
     path = osp.join(out_dir, 'preferences.jsonl')
     atomic_write_bytes(('\n'.join(lines) + '\n').encode('utf-8'), path)
     return path
-
-
-def read_preference_dataset(path: str) -> List[dict]:
-    """Records of a ``preferences.jsonl``, with instance masks decoded to ``(H, W)`` bool arrays (``mask``)."""
-    from pycocotools import mask as mask_utils
-    records = []
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                for inst in record['instances']:
-                    rle = dict(size=inst['rle']['size'], counts=inst['rle']['counts'].encode('ascii'))
-                    inst['mask'] = mask_utils.decode(rle).astype(bool)
-                    if not 0 <= inst['winner'] < len(record['candidates']):
-                        raise ValueError(f'winner {inst["winner"]} out of range')
-            except (ValueError, KeyError, TypeError) as err:
-                raise ValueError(f'{path}:{lineno}: malformed preference record ({err})') from None
-            records.append(record)
-    return records

@@ -1,6 +1,7 @@
 from .base_sr_model import SRModel
 from .bicubic_upsampler import BicubicUpsampler
+from .dspo import DSPOWrapper
 from .hit_sr import HiTSIR, HiTSNG, HiTSRF
 from .tiling import tiled_forward
 
-__all__ = ['SRModel', 'BicubicUpsampler', 'HiTSIR', 'HiTSNG', 'HiTSRF', 'tiled_forward']
+__all__ = ['SRModel', 'BicubicUpsampler', 'DSPOWrapper', 'HiTSIR', 'HiTSNG', 'HiTSRF', 'tiled_forward']
