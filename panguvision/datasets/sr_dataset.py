@@ -2,10 +2,13 @@
 
 Every dataset yields data infos ``{'img_id', 'gt_path', 'lq_path', 'scale'}`` (paths are ``str`` or ``None``), read by
 the ``LoadSRImages`` transform. A ``None`` ``lq_path`` means the pipeline makes the LQ image from the GT one
-(``ModCrop`` + ``BicubicDegrade``).
+(``ModCrop`` + ``BicubicDegrade``, or the real-world ``RealESRGANDegradation``). The real-world test sets (RealSR,
+DRealSR, DIV2K-Val crops) are ``PairedImageDataset`` layouts (:data:`SR_LAYOUTS`).
 """
+import glob
 import os
 import os.path as osp
+import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -14,7 +17,10 @@ from mmengine.dataset import BaseDataset
 from panguvision.registry import DATASETS, TRANSFORMS
 from panguvision.utils.image_io import write_image
 
-__all__ = ['IMG_EXTENSIONS', 'BUILTIN_PHOTO_SPLITS', 'BuiltinPhotoDataset', 'PairedImageDataset', 'build_pipeline']
+__all__ = [
+    'IMG_EXTENSIONS', 'BUILTIN_PHOTO_SPLITS', 'SR_LAYOUTS', 'BuiltinPhotoDataset', 'PairedImageDataset',
+    'build_pipeline'
+]
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
@@ -38,14 +44,41 @@ def _list_images(folder: str, role: str) -> Dict[str, str]:
     return images
 
 
+# Folder layouts of the real-world SR test sets; '{scale}' is filled in with the dataset's scale. Glob characters in
+# data_prefix['gt'] match several folders (RealSR's cameras); the LQ files then sit next to their GT files.
+SR_LAYOUTS: Dict[str, dict] = dict(
+    # RealSR (V3): Canon/Test/4/Canon_001_HR.png + Canon/Test/4/Canon_001_LR4.png, Nikon/Test/4/...
+    realsr=dict(data_prefix=dict(gt='*/Test/{scale}', lq='*/Test/{scale}'),
+                filename_tmpl=dict(gt='{}_HR', lq='{}_LR{scale}')),
+    # DRealSR: Test_x4/test_HR/DSC_1454_x1.png + Test_x4/test_LR/DSC_1454_x4.png (for the re-cropped releases with
+    # identical names in both folders, pass filename_tmpl=dict(gt='{}', lq='{}')).
+    drealsr=dict(data_prefix=dict(gt='Test_x{scale}/test_HR', lq='Test_x{scale}/test_LR'),
+                 filename_tmpl=dict(gt='{}_x1', lq='{}_x{scale}')),
+    # DIV2K-Val crops of the diffusion-SR papers (StableSR's DIV2K_V2_val): gt/0000000.png + lq/0000000.png.
+    div2k_val_crops=dict(data_prefix=dict(gt='gt', lq='lq'), filename_tmpl=dict(gt='{}', lq='{}')),
+)
+_GLOB_CHARS = ('*', '?', '[')
+
+
+def _template_regex(tmpl: str, key: str) -> re.Pattern:
+    """``'{}_HR'`` -> a regex matching ``'Canon_001_HR'`` with the ``{}`` part as group 1."""
+    if tmpl.count('{}') != 1:
+        raise ValueError(f'filename_tmpl["{key}"]={tmpl!r} must contain exactly one "{{}}" (the image key)')
+    head, tail = tmpl.split('{}')
+    return re.compile(f'^{re.escape(head)}(.+?){re.escape(tail)}$')
+
+
 @DATASETS.register_module()
 class PairedImageDataset(BaseDataset):
-    """HR images with their (optional) bicubic LR partners, in the DIV2K / Set5 / Set14 / B100 / Urban100 / Manga109
-    folder layouts.
+    """HR images with their (optional) LR partners, in the DIV2K / Set5 / Set14 / B100 / Urban100 / Manga109 folder
+    layouts and the real-world ones (RealSR, DRealSR, DIV2K-Val crops: ``layout=``, see :data:`SR_LAYOUTS`).
 
-    The GT folder is ``data_root/data_prefix['gt']``; for a GT image ``{stem}.{ext}`` the LQ image is
-    ``data_root/data_prefix['lq']/{filename_tmpl['lq'].format(stem)}.{ext'}`` (any image extension).
-    Without ``'lq'`` in ``data_prefix`` the LQ images are made on the fly by the pipeline.
+    The GT images are those in ``data_root/data_prefix['gt']`` whose stem matches ``filename_tmpl['gt']`` (``'{}'``:
+    all; ``'{}_HR'``: ``Canon_001_HR.png`` with key ``Canon_001``); for a GT key the LQ image is
+    ``data_root/data_prefix['lq']/{filename_tmpl['lq'].format(key)}.{ext}`` (any image extension). ``img_id`` is the
+    key. Without ``'lq'`` in ``data_prefix`` the LQ images are made on the fly by the pipeline. A ``data_prefix['gt']``
+    with glob characters matches several folders (sorted); ``data_prefix['lq']`` must then be the same pattern (LQ
+    files next to the GT files).
 
     Examples::
 
@@ -55,12 +88,17 @@ class PairedImageDataset(BaseDataset):
         # Set5: HR/baby.png + LR_bicubic/X2/babyx2.png
         PairedImageDataset(data_root='data/Set5', scale=2, filename_tmpl=dict(lq='{}x2'),
                            data_prefix=dict(gt='HR', lq='LR_bicubic/X2'))
+        # RealSR (V3), both cameras: Canon/Test/4/Canon_001_HR.png + Canon_001_LR4.png, Nikon/Test/4/...
+        PairedImageDataset(data_root='data/RealSR(V3)', scale=4, layout='realsr')
 
     Args:
         data_root: dataset root, joined with relative ``data_prefix`` folders.
-        data_prefix: ``dict(gt=..., lq=...)`` folders; ``lq`` optional.
+        data_prefix: ``dict(gt=..., lq=...)`` folders; ``lq`` optional. Default: the layout's, else
+            ``dict(gt='HR', lq='LR_bicubic/X4')``.
         scale: integer upscaling factor (HR size / LR size).
-        filename_tmpl: ``dict(lq='{}')``, LQ file stem from the GT stem.
+        filename_tmpl: ``dict(gt='{}', lq='{}')``: GT and LQ file stems from the image key. Default: the layout's.
+        layout: ``None`` or a key of :data:`SR_LAYOUTS` (``'realsr'``, ``'drealsr'``, ``'div2k_val_crops'``), whose
+            ``data_prefix`` / ``filename_tmpl`` are used where these arguments are not given.
         metainfo: extra dataset meta; ``scale`` is added.
         **kwargs: the other :class:`mmengine.dataset.BaseDataset` arguments (``pipeline``, ``test_mode``, ...).
     """
@@ -68,43 +106,71 @@ class PairedImageDataset(BaseDataset):
 
     def __init__(self,
                  data_root: str = '',
-                 data_prefix: dict = dict(gt='HR', lq='LR_bicubic/X4'),
+                 data_prefix: Optional[dict] = None,
                  scale: int = 4,
-                 filename_tmpl: dict = dict(lq='{}'),
+                 filename_tmpl: Optional[dict] = None,
+                 layout: Optional[str] = None,
                  metainfo: Optional[dict] = None,
                  **kwargs) -> None:
+        self.scale = int(scale)
+        preset = dict(data_prefix=dict(gt='HR', lq='LR_bicubic/X4'), filename_tmpl=dict())
+        if layout is not None:
+            if layout not in SR_LAYOUTS:
+                raise ValueError(f'PairedImageDataset layout must be one of {sorted(SR_LAYOUTS)}, got {layout!r}')
+            preset = {k: {kk: vv.replace('{scale}', str(self.scale)) for kk, vv in v.items()}
+                      for k, v in SR_LAYOUTS[layout].items()}
+        data_prefix = dict(preset['data_prefix'] if data_prefix is None else data_prefix)
         if 'gt' not in data_prefix:
             raise KeyError(f'PairedImageDataset needs data_prefix["gt"], got data_prefix={data_prefix!r}')
-        self.scale = int(scale)
-        self.filename_tmpl = {'lq': '{}', **filename_tmpl}
+        self.layout = layout
+        self.filename_tmpl = {'gt': '{}', 'lq': '{}', **preset['filename_tmpl'], **(filename_tmpl or {})}
+        self._gt_regex = _template_regex(self.filename_tmpl['gt'], 'gt')
+        _template_regex(self.filename_tmpl['lq'], 'lq')
         kwargs['pipeline'] = build_pipeline(kwargs.get('pipeline', []))
         super().__init__(
             data_root=data_root, data_prefix=data_prefix, metainfo=dict(metainfo or {}, scale=self.scale), **kwargs)
 
-    def _find_lq(self, lq_images: Dict[str, str], gt_name: str) -> str:
-        gt_stem = osp.splitext(gt_name)[0]
-        lq_stem = self.filename_tmpl['lq'].format(gt_stem)
+    def _find_lq(self, lq_folder: str, lq_images: Dict[str, str], key: str, gt_path: str) -> str:
+        lq_stem = self.filename_tmpl['lq'].format(key)
         if lq_stem not in lq_images:
             benchmark_tmpl = '{}x%d' % self.scale  # DIV2K / Set5 / ... name their LR files '{stem}x{scale}'
-            hint = (f'; the folder has {lq_images[benchmark_tmpl.format(gt_stem)]!r}: use '
-                    f'filename_tmpl=dict(lq={benchmark_tmpl!r})' if benchmark_tmpl.format(gt_stem) in lq_images else '')
+            hint = (f'; the folder has {lq_images[benchmark_tmpl.format(key)]!r}: use '
+                    f'filename_tmpl=dict(lq={benchmark_tmpl!r})' if benchmark_tmpl.format(key) in lq_images else '')
             raise FileNotFoundError(
-                f'No LQ image for GT {osp.join(self.data_prefix["gt"], gt_name)!r}: expected '
-                f'{osp.join(self.data_prefix["lq"], lq_stem)!r} with one of the extensions {IMG_EXTENSIONS} '
-                f'(filename_tmpl["lq"]={self.filename_tmpl["lq"]!r}, scale={self.scale}){hint}')
-        return osp.join(self.data_prefix['lq'], lq_images[lq_stem])
+                f'No LQ image for GT {gt_path!r}: expected {osp.join(lq_folder, lq_stem)!r} with one of the '
+                f'extensions {IMG_EXTENSIONS} (filename_tmpl["lq"]={self.filename_tmpl["lq"]!r}, scale={self.scale})'
+                f'{hint}')
+        return osp.join(lq_folder, lq_images[lq_stem])
+
+    def _folder_pairs(self) -> List[Tuple[str, Optional[str]]]:
+        """``[(gt_folder, lq_folder or None)]``; several when ``data_prefix['gt']`` is a glob pattern."""
+        gt, lq = self.data_prefix['gt'], self.data_prefix.get('lq')
+        if not any(c in gt for c in _GLOB_CHARS):
+            return [(gt, lq)]
+        if lq is not None and lq != gt:
+            raise ValueError(f'data_prefix["gt"]={gt!r} is a glob pattern, so data_prefix["lq"] must be the same '
+                             f'pattern (LQ images next to their GT), got {lq!r}')
+        folders = sorted(f for f in glob.glob(gt) if osp.isdir(f))
+        if not folders:
+            raise FileNotFoundError(f'GT folder pattern {gt!r} matches no directory (layout={self.layout!r})')
+        return [(folder, folder if lq is not None else None) for folder in folders]
 
     def load_data_list(self) -> List[dict]:
-        gt_images = _list_images(self.data_prefix['gt'], 'GT')
-        if not gt_images:
-            raise FileNotFoundError(f'GT folder {self.data_prefix["gt"]!r} holds no image ({IMG_EXTENSIONS})')
-        lq_images = _list_images(self.data_prefix['lq'], 'LQ') if 'lq' in self.data_prefix else None
         data_list = []
-        for stem, gt_name in gt_images.items():
-            lq_path = self._find_lq(lq_images, gt_name) if lq_images is not None else None
-            data_list.append(
-                dict(img_id=stem, gt_path=osp.join(self.data_prefix['gt'], gt_name), lq_path=lq_path,
-                     scale=self.scale))
+        for gt_folder, lq_folder in self._folder_pairs():
+            gt_images = {}
+            for stem, name in _list_images(gt_folder, 'GT').items():
+                match = self._gt_regex.match(stem)
+                if match:
+                    gt_images[match.group(1)] = name
+            if not gt_images:
+                raise FileNotFoundError(f'GT folder {gt_folder!r} holds no image ({IMG_EXTENSIONS}) named like '
+                                        f'filename_tmpl["gt"]={self.filename_tmpl["gt"]!r}')
+            lq_images = _list_images(lq_folder, 'LQ') if lq_folder is not None else None
+            for key, gt_name in gt_images.items():
+                gt_path = osp.join(gt_folder, gt_name)
+                lq_path = self._find_lq(lq_folder, lq_images, key, gt_path) if lq_images is not None else None
+                data_list.append(dict(img_id=key, gt_path=gt_path, lq_path=lq_path, scale=self.scale))
         return data_list
 
 
