@@ -16,24 +16,30 @@ EXPECTED_PARAMS = {  # the paper's counts (ANCHORS.md)
 }
 
 
+def _check_dataloader(loader):
+    if not loader:
+        return
+    dataset = loader['dataset']
+    for ds in dataset.get('datasets', [dataset]):
+        assert DATASETS.get(ds['type']) is not None, ds['type']
+        for step in ds['pipeline']:
+            assert TRANSFORMS.get(step['type']) is not None, step['type']
+
+
 @pytest.mark.parametrize('config', CONFIGS, ids=[str(p.relative_to(REPO / 'configs')) for p in CONFIGS])
 def test_config_builds(config):
     cfg = Config.fromfile(str(config))
     assert cfg.default_scope == 'panguvision'
     init_default_scope('panguvision')
-    model = MODELS.build(cfg.model)
+    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        _check_dataloader(cfg.get(split))
+    try:
+        model = MODELS.build(cfg.model)
+    except FileNotFoundError as err:  # configs of pre-trained bases (SD3, SAM) need their local weight files
+        pytest.skip(f'the model needs local weights that are not on this machine: {err}')
     key = config.stem[:len('hit_srf_x4')]
     if key in EXPECTED_PARAMS:
         assert sum(p.numel() for p in model.parameters()) == EXPECTED_PARAMS[key]
-    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(split)
-        if not loader:
-            continue
-        dataset = loader['dataset']
-        inner = dataset.get('datasets', [dataset])
-        for ds in inner:
-            assert DATASETS.get(ds['type']) is not None, ds['type']
-            for step in ds['pipeline']:
-                assert TRANSFORMS.get(step['type']) is not None, step['type']
-    for metric in cfg.get('test_evaluator') or []:
-        assert METRICS.get(metric['type']) is not None
+    evaluator = cfg.get('test_evaluator') or []
+    for metric in [evaluator] if isinstance(evaluator, dict) else evaluator:  # mmdet configs give one dict
+        assert METRICS.get(metric['type']) is not None, metric['type']
