@@ -1,0 +1,41 @@
+# A small MinkUNet (3 stages, widths 16-32) on the plain-torch sparse conv for the 5-class synthetic scenes (CPU), with
+# the NeRF head; set model.nerf_head=None for supervised-only training.
+model = dict(
+    type='NeRFSAMMinkUNet',
+    data_preprocessor=dict(
+        type='LidarSegDataPreprocessor',
+        voxel=True,
+        voxel_type='minkunet',
+        batch_first=True,
+        max_voxels=None,
+        voxel_layer=dict(
+            max_num_points=-1, point_cloud_range=[-60, -60, -10, 60, 60, 10], voxel_size=[0.25, 0.25, 0.25],
+            max_voxels=(-1, -1))),
+    backbone=dict(
+        type='PortableMinkUNetBackbone',
+        in_channels=4,
+        base_channels=16,
+        num_stages=3,
+        encoder_channels=[16, 32, 32],
+        encoder_blocks=[1, 1, 1],
+        decoder_channels=[32, 32, 32],
+        decoder_blocks=[1, 1, 1],
+        sparseconv_backend='torch'),
+    decode_head=dict(
+        type='mmdet3d.MinkUNetHead',
+        channels=32,
+        num_classes=5,
+        dropout_ratio=0,
+        loss_decode=dict(type='mmdet.CrossEntropyLoss', avg_non_ignore=True),
+        ignore_index=5),
+    nerf_head=dict(
+        type='NeRFSemanticHead', in_channels=32, num_classes=5, hidden_channels=32, num_samples=32, near=1.0,
+        far=40.0, density_bias=8.0, loss_sem_weight=1.0, loss_depth_weight=0.05, ignore_index=255),
+    # No SAM weights ship with the project: unsupervised Felzenszwalb segments stand in for SAM's masks here.
+    mask_generator=dict(type='SuperpixelMaskGenerator', method='felzenszwalb', scale=100, sigma=0.8, min_size=30),
+    pseudo_label=dict(mode='confidence', threshold=0.7, min_opacity=0.5, max_depth_error=1.0),
+    ray_stride=8,
+    share_classifier=True,
+    nerf_on_labelled=False,
+    train_cfg=dict(),
+    test_cfg=dict())

@@ -1,0 +1,223 @@
+"""Semi-supervised LiDAR segmentation: mmdet3d's MinkUNet plus a NeRF head supervised by SAM-fused pseudo-labels.
+
+Training batch = labelled and unlabelled scans (``metainfo['is_labelled']``; missing means labelled):
+
+* labelled scans: backbone + ``decode_head`` with mmdet3d's voxel-wise loss (CE, optional Lovasz) as in ``MinkUNet``;
+* scans with a camera image (unlabelled ones, and labelled ones too if ``nerf_on_labelled``): the NeRF head renders a
+  grid of camera rays (one per ``ray_stride`` x ``ray_stride`` pixels) through the backbone's voxel features; the
+  rendered class probabilities are fused with the image's class-agnostic masks (SAM, or a stand-in mask generator)
+  into pixel pseudo-labels (``pseudo_label.fuse_masks_with_semantics``), which supervise the rendered semantics; the
+  rendered depth is supervised by the LiDAR points projected into the same grid.
+
+With ``share_classifier=True`` the rendered semantics use the LiDAR classifier (``decode_head.cls_seg``) on the
+interpolated features, so the rendering shows what the LiDAR branch predicts and the mask-cleaned pseudo-labels train
+that branch directly. ``predict`` is ``MinkUNet.predict``: LiDAR only, the NeRF head is not used at inference.
+"""
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+from mmdet3d.models.segmentors import MinkUNet
+from mmdet3d.structures import Det3DDataSample, PointData
+from torch import Tensor
+
+from panguvision.registry import MODELS, TASK_UTILS
+from .pseudo_label import fuse_masks_with_semantics
+from .rays import project_points
+
+__all__ = ['NeRFSAMMinkUNet']
+
+
+def _as_tensor(value, ref: Tensor, shape_tail) -> Tensor:
+    t = torch.as_tensor(np.asarray(value), dtype=ref.dtype, device=ref.device)
+    if tuple(t.shape[-2:]) != tuple(shape_tail):
+        if t.shape[-2:] == (4, 4) and shape_tail == (3, 3):
+            t = t[..., :3, :3]
+        else:
+            raise ValueError(f'expected a matrix of shape {shape_tail}, got {tuple(t.shape)}')
+    return t
+
+
+@MODELS.register_module()
+class NeRFSAMMinkUNet(MinkUNet):
+    """``mmdet3d.MinkUNet`` with the NeRF + SAM pseudo-label branch on unlabelled scans.
+
+    Args:
+        nerf_head (dict, optional): a :class:`~.nerf_head.NeRFSemanticHead` config; None = supervised only.
+        mask_generator (dict, optional): a ``TASK_UTILS`` mask generator config (``SamMaskGenerator`` /
+            ``SuperpixelMaskGenerator``); built on first use; its masks are cached per image path.
+        pseudo_label (dict): ``mode`` ('confidence' | 'majority'), ``threshold``, ``min_opacity`` (rays rendering less
+            opacity neither vote nor get supervised), ``max_depth_error`` (metres, optional: rays whose rendered depth
+            is further than this from the LiDAR depth of their cell are not supervised).
+        ray_stride (int): one ray per ``ray_stride`` x ``ray_stride`` pixel cell.
+        share_classifier (bool): render with the LiDAR classifier (see module docstring).
+        nerf_on_labelled (bool): also apply the NeRF losses to labelled scans.
+        nerf_start_iter (int): number of ``loss`` calls before the NeRF branch switches on (a warm-up on labels).
+        loss_lovasz (dict, optional): an extra voxel loss on labelled scans, e.g. ``dict(type='mmdet3d.LovaszLoss',
+            loss_type='multi_class', reduction='none')``.
+        max_cached_masks (int): image masks are cached per image path (the generator is the slow part); at most this
+            many images, the oldest forgotten first; 0 = no cache.
+        kwargs: ``mmdet3d.MinkUNet`` arguments.
+    """
+
+    def __init__(self, nerf_head: Optional[dict] = None, mask_generator: Optional[dict] = None,
+                 pseudo_label: dict = dict(mode='confidence', threshold=0.5, min_opacity=0.5), ray_stride: int = 4,
+                 share_classifier: bool = True, nerf_on_labelled: bool = False, nerf_start_iter: int = 0,
+                 loss_lovasz: Optional[dict] = None, max_cached_masks: int = 2000, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.loss_lovasz = MODELS.build(loss_lovasz) if loss_lovasz is not None else None
+        self.nerf_head = MODELS.build(nerf_head) if nerf_head is not None else None
+        self.mask_generator_cfg = mask_generator
+        self._mask_generator = None
+        self._mask_cache: Dict[str, List[np.ndarray]] = {}
+        self.max_cached_masks = max_cached_masks
+        self.pseudo_label_cfg = dict(mode='confidence', threshold=0.5, min_opacity=0.5)
+        self.pseudo_label_cfg.update(pseudo_label)
+        self.ray_stride = ray_stride
+        self.share_classifier = share_classifier
+        self.nerf_on_labelled = nerf_on_labelled
+        self.nerf_start_iter = nerf_start_iter
+        self._num_loss_calls = 0
+
+    # ----------------------------------------------------------------------------------------------------- training
+    def loss(self, inputs: dict, data_samples: List[Det3DDataSample]) -> Dict[str, Tensor]:
+        x = self.extract_feat(inputs)
+        coors = inputs['voxels']['coors'].long()
+        batch_first = getattr(self.data_preprocessor, 'batch_first', True)
+        coords = coors if batch_first else coors[:, [3, 0, 1, 2]]
+        labelled = [bool(ds.metainfo.get('is_labelled', True)) for ds in data_samples]
+        losses = {}
+        lab_ids = [i for i, flag in enumerate(labelled) if flag]
+        if lab_ids:
+            sel = torch.isin(coords[:, 0], torch.tensor(lab_ids, device=coords.device))
+            lab_samples = [data_samples[i] for i in lab_ids]
+            losses.update(self.decode_head.loss(x[sel], lab_samples, self.train_cfg))
+            if self.loss_lovasz is not None:
+                logits = self.decode_head.forward(x[sel])
+                target = torch.cat([ds.gt_pts_seg.voxel_semantic_mask for ds in lab_samples])
+                losses['loss_lovasz'] = self.loss_lovasz(logits, target, ignore_index=self.decode_head.ignore_index)
+        else:
+            losses['loss_sem_seg'] = x.sum() * 0  # the key of mmdet3d's Base3DDecodeHead
+        self._num_loss_calls += 1
+        if self.nerf_head is not None and 'imgs' in inputs and self._num_loss_calls > self.nerf_start_iter:
+            nerf_ids = [i for i, flag in enumerate(labelled) if self.nerf_on_labelled or not flag]
+            if nerf_ids:
+                losses.update(self.nerf_loss(x, coords, inputs, data_samples, nerf_ids))
+        return losses
+
+    def _masks(self, image: Tensor, key: str) -> List[np.ndarray]:
+        if key and key in self._mask_cache:
+            return self._mask_cache[key]
+        if self._mask_generator is None:
+            if self.mask_generator_cfg is None:
+                raise ValueError('NeRFSAMMinkUNet: nerf_head is set but mask_generator is None')
+            self._mask_generator = TASK_UTILS.build(self.mask_generator_cfg)
+        rgb = image.detach().permute(1, 2, 0).clamp(0, 255).to(torch.uint8).cpu().numpy()
+        masks = [m['segmentation'] for m in self._mask_generator(np.ascontiguousarray(rgb))]
+        if key and self.max_cached_masks > 0:
+            if len(self._mask_cache) >= self.max_cached_masks:  # forget the oldest image
+                self._mask_cache.pop(next(iter(self._mask_cache)))
+            self._mask_cache[key] = masks
+        return masks
+
+    def ray_grid(self, h: int, w: int, device) -> Tensor:
+        """Pixel centres ``(gh * gw, 2)`` (u, v) of the ray grid, row-major over ``(gh, gw)`` cells."""
+        s = self.ray_stride
+        v = torch.arange(h // s, device=device, dtype=torch.float32) * s + (s - 1) / 2
+        u = torch.arange(w // s, device=device, dtype=torch.float32) * s + (s - 1) / 2
+        vv, uu = torch.meshgrid(v, u, indexing='ij')
+        return torch.stack([uu.flatten(), vv.flatten()], 1)
+
+    def lidar_depth_grid(self, points: Tensor, intrinsics: Tensor, cam_from_lidar: Tensor, h: int, w: int) -> Tensor:
+        """Nearest LiDAR depth (along the optical axis, metres) per ray-grid cell ``(gh * gw,)``; 0 = no point."""
+        s = self.ray_stride
+        gh, gw = h // s, w // s
+        uv, z = project_points(points[:, :3], intrinsics, cam_from_lidar)
+        col, row = torch.floor(uv[:, 0] / s).long(), torch.floor(uv[:, 1] / s).long()
+        ok = (z > self.nerf_head.near) & (z < self.nerf_head.far) & (col >= 0) & (col < gw) & (row >= 0) & (row < gh)
+        cell = row[ok] * gw + col[ok]
+        depth = torch.full((gh * gw,), float('inf'), device=points.device)
+        depth = depth.scatter_reduce(0, cell, z[ok], reduce='amin')
+        return torch.where(torch.isinf(depth), torch.zeros_like(depth), depth)
+
+    def render_camera(self, feats: Tensor, coords: Tensor, inputs: dict, data_samples: List[Det3DDataSample],
+                      ids: List[int]) -> Dict[str, Tensor]:
+        """Render the ray grid of scans ``ids`` and build its pseudo-labels and LiDAR depth targets.
+
+        Returns:
+            dict: ``rendered`` (the NeRF head's output for ``len(ids) * gh * gw`` rays, scan-major, row-major),
+            ``pseudo_labels`` and ``lidar_depth`` ``(len(ids) * gh * gw,)``, ``grid`` ``(gh, gw)``, ``uv`` ``(gh * gw,
+            2)`` the rays' pixel coordinates.
+        """
+        imgs = inputs['imgs']
+        h, w = imgs.shape[-2:]
+        s = self.ray_stride
+        gh, gw = h // s, w // s
+        grid = self.ray_grid(h, w, feats.device)
+        voxel_size = feats.new_tensor(self.data_preprocessor.voxel_layer.voxel_size)
+        origins = torch.stack([feats.new_tensor(np.asarray(ds.metainfo['voxel_origin'])) for ds in data_samples])
+        ks = torch.stack([_as_tensor(ds.metainfo['cam2img'], feats, (3, 3)) for ds in data_samples])
+        ts = torch.stack([_as_tensor(ds.metainfo['lidar2cam'], feats, (4, 4)) for ds in data_samples])
+        uv = grid.repeat(len(ids), 1)
+        ray_batch = torch.tensor(ids, device=feats.device).repeat_interleave(len(grid))
+        semantic_fn = self.decode_head.cls_seg if self.share_classifier else None
+        rendered = self.nerf_head(feats, coords, voxel_size, origins, uv, ray_batch, ks, ts, semantic_fn=semantic_fn)
+        cfg = self.pseudo_label_cfg
+        labels, depths = [], []
+        with torch.no_grad():
+            probs = rendered['sem_logits'].softmax(1).view(len(ids), gh, gw, -1).permute(0, 3, 1, 2)
+            valid = (rendered['opacity'] >= cfg['min_opacity']).view(len(ids), gh, gw)
+            rows = grid[:gw * gh:gw, 1].round().long().cpu().numpy()
+            cols = grid[:gw, 0].round().long().cpu().numpy()
+            ignore = self.nerf_head.ignore_index
+            for j, b in enumerate(ids):
+                masks = self._masks(imgs[b], str(data_samples[b].metainfo.get('img_path', '')))
+                masks = [np.asarray(m)[rows][:, cols] for m in masks]  # each mask sampled at the ray pixels
+                fused = fuse_masks_with_semantics(masks, probs[j], valid[j], mode=cfg['mode'],
+                                                  threshold=cfg['threshold'], ignore_index=self.nerf_head.ignore_index)
+                # Only rays that render a surface are supervised: a transparent ray's logits come from whatever thin
+                # voxels it grazes, so the mask's label would train the wrong voxels.
+                label = torch.where(valid[j], fused['labels'], torch.full_like(fused['labels'], ignore)).flatten()
+                depth = self.lidar_depth_grid(inputs['points'][b], ks[b], ts[b], h, w)
+                if cfg.get('max_depth_error') is not None:  # where LiDAR saw the cell, the rendering must agree
+                    rd = rendered['depth'][j * gh * gw:(j + 1) * gh * gw]
+                    bad = (depth > 0) & ((rd - depth).abs() > cfg['max_depth_error'])
+                    label = torch.where(bad, torch.full_like(label, ignore), label)
+                labels.append(label)
+                depths.append(depth)
+        return dict(rendered=rendered, pseudo_labels=torch.cat(labels), lidar_depth=torch.cat(depths), grid=(gh, gw),
+                    uv=grid)
+
+    def nerf_loss(self, feats: Tensor, coords: Tensor, inputs: dict, data_samples: List[Det3DDataSample],
+                  ids: List[int]) -> Dict[str, Tensor]:
+        """NeRF losses of scans ``ids``: rendered semantics vs pseudo-labels, rendered vs LiDAR depth."""
+        out = self.render_camera(feats, coords, inputs, data_samples, ids)
+        return self.nerf_head.loss(out['rendered'], out['pseudo_labels'], out['lidar_depth'])
+
+    # ---------------------------------------------------------------------------------------------------- benchmark
+    def benchmark_batch(self, batch_size: int, size: tuple, generator: torch.Generator) -> dict:
+        """A random LiDAR + camera batch for ``tools/analysis_tools/benchmark.py``: ``size`` = image ``(H, W)``.
+
+        Each scan is ~``benchmark_num_points`` (default 20000) points on a ground plane (z = -1.7 m) and vertical walls
+        within 30 m, intensity uniform in [0, 1], random labels; half of the scans are unlabelled.
+        """
+        n = getattr(self, 'benchmark_num_points', 20000)
+        h, w = size
+        num_classes = self.decode_head.num_classes
+        points, imgs, samples = [], [], []
+        k = torch.tensor([[w / 2.0, 0, w / 2.0], [0, w / 2.0, h / 2.0], [0, 0, 1]])
+        t = torch.tensor([[0., -1, 0, 0], [0, 0, -1, 0], [1, 0, 0, 0], [0, 0, 0, 1]])
+        for i in range(batch_size):
+            xy = (torch.rand(n, 2, generator=generator) - 0.5) * 60
+            z = torch.full((n, 1), -1.7)
+            wall = torch.rand(n, generator=generator) < 0.4
+            z[wall, 0] = torch.rand(int(wall.sum()), generator=generator) * 4 - 1.7
+            xy[wall, 0] = torch.round(xy[wall, 0] / 10) * 10
+            pts = torch.cat([xy, z, torch.rand(n, 1, generator=generator)], 1)
+            points.append(pts)
+            imgs.append(torch.randint(0, 256, (3, h, w), generator=generator, dtype=torch.uint8))
+            ds = Det3DDataSample(metainfo=dict(cam2img=k.numpy(), lidar2cam=t.numpy(), is_labelled=i % 2 == 0,
+                                               img_path=f'benchmark_{i}'))
+            ds.gt_pts_seg = PointData(pts_semantic_mask=torch.randint(0, num_classes, (n,), generator=generator))
+            samples.append(ds)
+        return dict(inputs=dict(points=points, img=imgs), data_samples=samples)

@@ -1,0 +1,146 @@
+"""Pixel pseudo-labels: class-agnostic image masks fused with rendered semantics.
+
+A *mask generator* maps an ``(H, W, 3)`` uint8 RGB image to a list of dicts with a boolean ``segmentation``
+``(H, W)`` and an ``area`` (pixels), the output format of segment-anything's ``SamAutomaticMaskGenerator``:
+
+* :class:`SamMaskGenerator` wraps ``SamAutomaticMaskGenerator`` around a SAM built from a local checkpoint, or around a
+  tiny randomly initialised SAM (``tiny_random=True``; its masks are noise: for wiring tests only).
+* :class:`SuperpixelMaskGenerator` gives unsupervised segments (scikit-image Felzenszwalb or SLIC) through the same
+  interface, the stand-in when no SAM weights are available.
+
+:func:`fuse_masks_with_semantics` votes inside every mask with the rendered class probabilities and writes the winning
+class to the mask's pixels when the vote is confident enough; every other pixel gets ``ignore_index``.
+"""
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from panguvision.registry import TASK_UTILS
+
+__all__ = ['SamMaskGenerator', 'SuperpixelMaskGenerator', 'fuse_masks_with_semantics', 'build_tiny_sam']
+
+
+def build_tiny_sam(img_size: int = 64, embed_dim: int = 16, seed: int = 0):
+    """A randomly initialised SAM with one encoder block and one decoder layer (tests; its masks are meaningless)."""
+    from segment_anything.modeling import ImageEncoderViT, MaskDecoder, PromptEncoder, Sam, TwoWayTransformer
+    torch.manual_seed(seed)
+    patch = 16
+    grid = img_size // patch
+    encoder = ImageEncoderViT(img_size=img_size, patch_size=patch, embed_dim=embed_dim, depth=1, num_heads=1,
+                              out_chans=embed_dim)
+    prompt = PromptEncoder(embed_dim=embed_dim, image_embedding_size=(grid, grid),
+                           input_image_size=(img_size, img_size), mask_in_chans=4)
+    decoder = MaskDecoder(transformer_dim=embed_dim, iou_head_hidden_dim=16,
+                          transformer=TwoWayTransformer(depth=1, embedding_dim=embed_dim, mlp_dim=32, num_heads=1))
+    return Sam(image_encoder=encoder, prompt_encoder=prompt, mask_decoder=decoder).eval()
+
+
+@TASK_UTILS.register_module()
+class SamMaskGenerator:
+    """segment-anything's automatic mask generator.
+
+    Args:
+        checkpoint (str, optional): local SAM checkpoint (``sam_vit_b_01ec64.pth`` etc.); required unless
+            ``tiny_random``. Nothing is downloaded.
+        model_type (str): ``'vit_b'``, ``'vit_l'`` or ``'vit_h'``.
+        tiny_random (bool): use :func:`build_tiny_sam` instead of a checkpoint.
+        device (str): device of the SAM model.
+        generator_kwargs: passed to ``SamAutomaticMaskGenerator`` (``points_per_side``, ``pred_iou_thresh``, ...).
+    """
+
+    def __init__(self, checkpoint: Optional[str] = None, model_type: str = 'vit_b', tiny_random: bool = False,
+                 device: str = 'cpu', **generator_kwargs) -> None:
+        from segment_anything import SamAutomaticMaskGenerator, sam_model_registry
+        if tiny_random:
+            sam = build_tiny_sam()
+        else:
+            import os.path as osp
+            if not checkpoint or not osp.isfile(checkpoint):
+                raise FileNotFoundError(f'SAM checkpoint not found: {checkpoint!r}; give a local path to the official '
+                                        f'{model_type} weights (nothing is downloaded) or use tiny_random=True')
+            if model_type not in sam_model_registry:
+                raise KeyError(f'model_type must be one of {sorted(sam_model_registry)}, got {model_type!r}')
+            sam = sam_model_registry[model_type](checkpoint=checkpoint)
+        self.generator = SamAutomaticMaskGenerator(sam.to(device), **generator_kwargs)
+
+    def __call__(self, image: np.ndarray) -> List[Dict]:
+        with torch.no_grad():
+            return self.generator.generate(image)
+
+
+@TASK_UTILS.register_module()
+class SuperpixelMaskGenerator:
+    """Unsupervised image segments (scikit-image) in SAM's output format.
+
+    Args:
+        method (str): ``'felzenszwalb'`` or ``'slic'``.
+        kwargs: passed to ``skimage.segmentation.<method>`` (e.g. ``scale``, ``sigma``, ``min_size`` /
+            ``n_segments``, ``compactness``).
+    """
+
+    def __init__(self, method: str = 'felzenszwalb', **kwargs) -> None:
+        if method not in ('felzenszwalb', 'slic'):
+            raise ValueError(f"method must be 'felzenszwalb' or 'slic', got {method!r}")
+        self.method, self.kwargs = method, kwargs
+
+    def __call__(self, image: np.ndarray) -> List[Dict]:
+        from skimage import segmentation
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f'expected an (H, W, 3) RGB image, got shape {image.shape}')
+        seg = getattr(segmentation, self.method)(image, **self.kwargs)
+        out = []
+        for label in np.unique(seg):
+            m = seg == label
+            out.append(dict(segmentation=m, area=int(m.sum())))
+        return out
+
+
+def fuse_masks_with_semantics(masks: Sequence[np.ndarray], probs: Tensor, valid: Optional[Tensor] = None,
+                              mode: str = 'confidence', threshold: float = 0.5,
+                              ignore_index: int = 255) -> Dict[str, Tensor]:
+    """Pixel pseudo-labels from class-agnostic masks and rendered class probabilities.
+
+    Args:
+        masks: ``M`` boolean ``(H, W)`` masks (numpy or tensors).
+        probs (Tensor): ``(C, H, W)`` rendered class probabilities (only read where ``valid``).
+        valid (Tensor, optional): ``(H, W)`` bool, pixels where ``probs`` was rendered (e.g. a ray grid); default all.
+        mode (str): ``'majority'``: each valid pixel votes for its arg-max class, confidence = winning vote share;
+            ``'confidence'``: probabilities are summed, confidence = the mean probability of the winning class.
+        threshold (float): a mask whose confidence is below it stays ``ignore_index``.
+        ignore_index (int): label of unsupervised pixels.
+    Returns:
+        dict: ``labels`` ``(H, W)`` long and ``confidence`` ``(H, W)`` float (0 where ignored). Where masks overlap the
+        smaller mask wins (masks are painted from the largest to the smallest).
+    """
+    if mode not in ('majority', 'confidence'):
+        raise ValueError(f"mode must be 'majority' or 'confidence', got {mode!r}")
+    num_classes, h, w = probs.shape
+    if valid is None:
+        valid = torch.ones(h, w, dtype=torch.bool, device=probs.device)
+    labels = torch.full((h, w), ignore_index, dtype=torch.long, device=probs.device)
+    conf = torch.zeros(h, w, device=probs.device)
+    masks = [torch.as_tensor(np.asarray(m), device=probs.device).bool() for m in masks]
+    for i, m in enumerate(masks):
+        if m.shape != (h, w):
+            raise ValueError(f'mask {i} has shape {tuple(m.shape)}, expected {(h, w)} like the probabilities')
+    flat = probs.reshape(num_classes, -1)
+    for m in sorted(masks, key=lambda m: -int(m.sum())):
+        voters = (m & valid).flatten()
+        n = int(voters.sum())
+        if n == 0:
+            continue
+        p = flat[:, voters]  # (C, n)
+        if mode == 'majority':
+            score = torch.bincount(p.argmax(0), minlength=num_classes).float() / n
+        else:
+            score = p.sum(1) / n
+        c = int(score.argmax())
+        if float(score[c]) >= threshold:
+            labels[m] = c
+            conf[m] = score[c]
+        else:
+            labels[m] = ignore_index
+            conf[m] = 0
+    return dict(labels=labels, confidence=conf)
