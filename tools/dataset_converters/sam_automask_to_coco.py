@@ -80,7 +80,7 @@ def main(argv=None):
     from segment_anything import SamAutomaticMaskGenerator
 
     from panguvision.apis import resolve_device
-    from panguvision.models.tracking.masa.sam_utils import build_sam_model
+    from panguvision.models.sam_utils import build_sam_model
     from panguvision.utils.checkpoint import atomic_write_bytes
     from panguvision.utils.image_io import read_image
 

@@ -19,22 +19,7 @@ from torch import Tensor
 
 from panguvision.registry import TASK_UTILS
 
-__all__ = ['SamMaskGenerator', 'SuperpixelMaskGenerator', 'fuse_masks_with_semantics', 'build_tiny_sam']
-
-
-def build_tiny_sam(img_size: int = 64, embed_dim: int = 16, seed: int = 0):
-    """A randomly initialised SAM with one encoder block and one decoder layer (tests; its masks are meaningless)."""
-    from segment_anything.modeling import ImageEncoderViT, MaskDecoder, PromptEncoder, Sam, TwoWayTransformer
-    torch.manual_seed(seed)
-    patch = 16
-    grid = img_size // patch
-    encoder = ImageEncoderViT(img_size=img_size, patch_size=patch, embed_dim=embed_dim, depth=1, num_heads=1,
-                              out_chans=embed_dim)
-    prompt = PromptEncoder(embed_dim=embed_dim, image_embedding_size=(grid, grid),
-                           input_image_size=(img_size, img_size), mask_in_chans=4)
-    decoder = MaskDecoder(transformer_dim=embed_dim, iou_head_hidden_dim=16,
-                          transformer=TwoWayTransformer(depth=1, embedding_dim=embed_dim, mlp_dim=32, num_heads=1))
-    return Sam(image_encoder=encoder, prompt_encoder=prompt, mask_decoder=decoder).eval()
+__all__ = ['SamMaskGenerator', 'SuperpixelMaskGenerator', 'fuse_masks_with_semantics']
 
 
 @TASK_UTILS.register_module()
@@ -45,24 +30,25 @@ class SamMaskGenerator:
         checkpoint (str, optional): local SAM checkpoint (``sam_vit_b_01ec64.pth`` etc.); required unless
             ``tiny_random``. Nothing is downloaded.
         model_type (str): ``'vit_b'``, ``'vit_l'`` or ``'vit_h'``.
-        tiny_random (bool): use :func:`build_tiny_sam` instead of a checkpoint.
+        tiny_random (bool): a tiny random SAM (``panguvision.models.sam_utils``, model_type ``tiny``) instead of a
+            checkpoint.
         device (str): device of the SAM model.
         generator_kwargs: passed to ``SamAutomaticMaskGenerator`` (``points_per_side``, ``pred_iou_thresh``, ...).
     """
 
     def __init__(self, checkpoint: Optional[str] = None, model_type: str = 'vit_b', tiny_random: bool = False,
                  device: str = 'cpu', **generator_kwargs) -> None:
-        from segment_anything import SamAutomaticMaskGenerator, sam_model_registry
+        from segment_anything import SamAutomaticMaskGenerator
+
+        from panguvision.models.sam_utils import build_sam_model
         if tiny_random:
-            sam = build_tiny_sam()
+            sam = build_sam_model('tiny')
         else:
             import os.path as osp
             if not checkpoint or not osp.isfile(checkpoint):
                 raise FileNotFoundError(f'SAM checkpoint not found: {checkpoint!r}; give a local path to the official '
                                         f'{model_type} weights (nothing is downloaded) or use tiny_random=True')
-            if model_type not in sam_model_registry:
-                raise KeyError(f'model_type must be one of {sorted(sam_model_registry)}, got {model_type!r}')
-            sam = sam_model_registry[model_type](checkpoint=checkpoint)
+            sam = build_sam_model(model_type, checkpoint)
         self.generator = SamAutomaticMaskGenerator(sam.to(device), **generator_kwargs)
 
     def __call__(self, image: np.ndarray) -> List[Dict]:

@@ -6,8 +6,8 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from panguvision.models.sam_utils import build_sam_image_encoder, load_sam_encoder_weights
 from panguvision.registry import MODELS
-from .sam_utils import build_sam_image_encoder, load_sam_encoder_weights
 
 
 @MODELS.register_module()

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from mmengine.structures import InstanceData
 
+from panguvision.models.sam_utils import build_sam_model
 from panguvision.registry import TASK_UTILS
-from .sam_utils import build_sam_model
 
 
 def masks_to_instances(records: list, min_area: int = 1) -> InstanceData:
