@@ -1,13 +1,14 @@
 """Super-resolve an image, a folder of images or a video with any SR config.
 
 ``python demo/sr_demo.py INPUT CONFIG [--checkpoint CKPT] [--out PATH] [--tile N] [--tile-overlap N] [--device auto]
-[--side-by-side]``
+[--side-by-side] [--prompt TEXT]``
 
 INPUT: an image file, a folder (its images, not recursive) or a video (``utils.media_io``). Output: an image (default
 ``outputs/<stem>_sr.png``), a folder (default ``outputs/<folder>_sr/``, same file names as PNG) or an mp4 video
 (default ``outputs/<stem>_sr.mp4``, ``mp4v`` codec, the input's fps; frames are super-resolved one by one).
 ``--side-by-side`` writes ``input (nearest-enlarged) | result`` instead of the result alone. ``--tile`` (LR pixels)
-bounds memory on large inputs. Headless: no window is ever opened.
+bounds memory on large inputs. Text-conditioned models (EAM) print the prompt of each input; ``--prompt`` overrides
+the prompts they would write. Headless: no window is ever opened.
 """
 import argparse
 import os.path as osp
@@ -29,12 +30,15 @@ def parse_args():
     parser.add_argument('--tile-overlap', type=int, default=32, help='overlap between tiles (LR pixels)')
     parser.add_argument('--device', default='auto', help='auto | cpu | cuda | npu | ...')
     parser.add_argument('--side-by-side', action='store_true', help='write input | result side by side')
+    parser.add_argument('--prompt', default=None, help='text prompt for text-conditioned models (EAM)')
     return parser.parse_args()
 
 
 def render(model, img: np.ndarray, side_by_side_view: bool) -> np.ndarray:
     """``(h, w, 3)`` uint8 RGB -> SR result, or ``input (nearest) | result`` with ``side_by_side_view``."""
     out = inference_sr(model, img)
+    if getattr(model, 'last_prompts', None):  # text-conditioned models (EAM)
+        print(f'prompt: {model.last_prompts[0]}')
     if not side_by_side_view:
         return out
     from panguvision.visualization import enlarge_nearest, side_by_side
@@ -78,6 +82,10 @@ def main():
         outs = [osp.join(out, f'{stem}_sr.png') if osp.isdir(out) or out.endswith(('/', '\\')) else out]
 
     model = init_model(args.config, args.checkpoint, device=args.device, cfg_options=cfg_options)
+    if args.prompt is not None:
+        if not hasattr(model, 'last_prompts'):
+            raise SystemExit(f'--prompt: {type(model).__name__} of {args.config} takes no text prompt')
+        model.test_cfg['prompt'] = args.prompt
     if files is None:
         run_video(model, src, outs[0], args)
     else:
