@@ -14,7 +14,7 @@ demo: install
 
 ## test: the whole test suite (what CI runs)
 test: install
-	$(PY) -m pytest tests -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest tests -q -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m flake8 panguvision tools demo tests configs projects
