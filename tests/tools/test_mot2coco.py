@@ -80,3 +80,16 @@ def test_mot2coco_loads_in_mmdet(mot_root, tmp_path, run_tool):
     assert first['instances'][0]['bbox'] == [3.0, 4.0, 13.0, 24.0]  # x1, y1, x2, y2
     ids = {i['instance_id'] for im in dataset.get_data_info(1)['images'] for i in im['instances']}
     assert ids == {5, 6, 7, 8}  # unique over the subset: video 2 continues after video 1's ids 1-4
+
+
+def test_val_split_is_converted_with_its_ground_truth(tmp_path, run_tool):
+    """DanceTrack layout: train/ and val/ both carry gt; one call converts both."""
+    root = tmp_path / 'dancetrack'
+    make_sequence(root / 'train', 'dancetrack0001')
+    make_sequence(root / 'val', 'dancetrack0004')
+    out = tmp_path / 'annotations'
+    run_tool('tools/dataset_converters/mot2coco.py', '-i', root, '-o', out)
+    val = json.loads((out / 'val_cocoformat.json').read_text())
+    assert [v['name'] for v in val['videos']] == ['dancetrack0004']
+    assert len(val['images']) == N and val['num_instances'] >= 2
+    assert all(img['file_name'].startswith('dancetrack0004/img1/') for img in val['images'])

@@ -3,10 +3,12 @@
 ``python tools/dataset_converters/mot2coco.py -i data/MOT17 -o data/MOT17/annotations [--split-train]
 [--convert-det] [--dedup [--dedup-detector FRCNN]]``
 
-Input: the official layout ``<input>/{train,test}/<seq>/{img1/000001.jpg, gt/gt.txt, det/det.txt, seqinfo.ini}``
-(``test`` has no ``gt``). ``seqinfo.ini`` gives the image folder, extension, length and size of each sequence.
+Input: the official layout ``<input>/{train,val,test}/<seq>/{img1/000001.jpg, gt/gt.txt, det/det.txt,
+seqinfo.ini}`` (``val``: DanceTrack's validation split, with ``gt``; ``test`` has no ``gt``). ``seqinfo.ini`` gives
+the image folder, extension, length and size of each sequence.
 
-Output, per subset (``train``, ``test`` when present, and with ``--split-train`` ``half-train`` / ``half-val``):
+Output, per subset (``train``, ``val``, ``test`` when present, and with ``--split-train`` ``half-train`` /
+``half-val``):
 
 * ``<output>/<subset>_cocoformat.json`` with
   ``videos``: ``{id, name, fps, width, height, seq_length}``;
@@ -53,7 +55,7 @@ MOT17_COPY = re.compile(r'^(?P<base>.+)-(?P<detector>DPM|FRCNN|SDP)$')
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Convert MOTChallenge labels and detections to CocoVID json')
-    parser.add_argument('-i', '--input', required=True, help='dataset root holding train/ (and test/)')
+    parser.add_argument('-i', '--input', required=True, help='dataset root holding train/ (and val/, test/)')
     parser.add_argument('-o', '--output', required=True, help='folder for the json files')
     parser.add_argument('--split-train', action='store_true', help='also write half-train / half-val')
     parser.add_argument('--convert-det', action='store_true', help='also write the public detections (det/det.txt)')
@@ -139,7 +141,7 @@ def dump_json(obj, path):
 
 
 def convert_subset(input_root, output, subset, with_det=False, dedup=False, detector='FRCNN'):
-    """Convert one subset (``train``, ``test``, ``half-train``, ``half-val``); returns the CocoVID dict."""
+    """Convert one subset (``train``, ``val``, ``test``, ``half-train``, ``half-val``); returns the CocoVID dict."""
     split = 'train' if subset.startswith('half') else subset
     split_dir = osp.join(input_root, split)
     has_gt = subset != 'test'
@@ -180,11 +182,11 @@ def convert_subset(input_root, output, subset, with_det=False, dedup=False, dete
 
 def main(argv=None):
     args = parse_args(argv)
-    subsets = [s for s in ('train', 'test') if osp.isdir(osp.join(args.input, s))]
+    subsets = [s for s in ('train', 'val', 'test') if osp.isdir(osp.join(args.input, s))]
     if args.split_train and 'train' in subsets:
         subsets += ['half-train', 'half-val']
     if not subsets:
-        raise SystemExit(f'{args.input}: no train/ or test/ folder, expected the MOTChallenge layout')
+        raise SystemExit(f'{args.input}: no train/, val/ or test/ folder, expected the MOTChallenge layout')
     for subset in subsets:
         coco = convert_subset(args.input, args.output, subset, args.convert_det, args.dedup, args.dedup_detector)
         print(f'{subset}: {len(coco["videos"])} videos, {len(coco["images"])} images, '

@@ -1,7 +1,6 @@
-# DanceTrack (train / val). mot2coco.py converts the `train` folder; for val run it on a folder whose `train`
-# entry links to DanceTrack's `val`:  mkdir -p data/dancetrack_val && ln -s ../dancetrack/val data/dancetrack_val/train
+# DanceTrack (train / val). mot2coco.py converts `train/` and `val/` (and `test/`) in one call:
 #   python tools/dataset_converters/mot2coco.py -i data/dancetrack -o data/dancetrack/annotations
-#   python tools/dataset_converters/mot2coco.py -i data/dancetrack_val -o data/dancetrack/annotations_val
+# and the val ground truth for eval_mot.py is DanceTrack's own `val/<seq>/gt/gt.txt` (--gt-root data/dancetrack/val).
 # DanceTrack ships no public detections: trackers here need a detector (or SAM / external boxes converted to the
 # detections json).
 dataset_type = 'mmdet.MOTChallengeDataset'
@@ -28,7 +27,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='annotations_val/train_cocoformat.json',
+        ann_file='annotations/val_cocoformat.json',
         data_prefix=dict(img_path='val'),
         metainfo=dict(classes=('pedestrian', )),
         test_mode=True,
