@@ -178,6 +178,9 @@ def build_preference_record(name: str,
     shapes = {c.shape for c in candidates}
     if len(shapes) != 1:
         raise ValueError(f'{name}: candidates differ in shape: {sorted(shapes)}')
+    if all(np.array_equal(candidates[0], c) for c in candidates[1:]):
+        raise ValueError(f'{name}: all {len(candidates)} candidates are identical, nothing to prefer (use a '
+                         'stochastic SR model or several models)')
     scores = {k: [float(fn(c, gt)) for c in candidates] for k, fn in (iqa_metrics or {}).items()}
     kept = list(range(len(candidates)))
     if prefilter is not None:
