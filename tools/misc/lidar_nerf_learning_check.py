@@ -6,7 +6,15 @@
    MinkUNet of ``configs/_base_/models/minkunet_torch_tiny.py`` twice with the same seed, iterations and labelled
    scans: ``supervised`` (labelled scans only, NeRF head off) and ``nerf_sam`` (each step also takes an unlabelled
    scan with its camera image: rendered semantics fused with image masks -> pixel pseudo-labels, plus LiDAR depth).
-3. Evaluates both on the held-out scans with mmdet3d's ``seg_eval`` (mIoU over the 5 classes) and prints a table.
+3. Evaluates both on the held-out scans with mmdet3d's ``seg_eval`` (mIoU over the 5 classes) and prints a table;
+   ``--eval-split select`` evaluates on a separate model-selection sequence (05) instead, for choosing settings
+   without touching the held-out scans.
+4. Diagnostics: ``--check-render`` renders the true voxel labels of training scans through the NeRF ray caster and
+   compares them with the camera's true pixel classes; during ``nerf_sam`` training the accuracy and coverage of the
+   pseudo-labels (pixels and voxels of the unlabelled scans) are measured against the true labels (the model never
+   sees them).
+
+Exits with status 1 when NeRF + masks does not beat supervised-only at every ratio run (both methods run).
 
 Masks: no SAM weights are available offline, and a randomly initialised SAM gives noise, so the image masks here come
 from scikit-image's Felzenszwalb segmentation through the same mask-generator interface (``SuperpixelMaskGenerator``);
@@ -36,6 +44,11 @@ def parse_args():
     p.add_argument('--data-root', default=osp.join(REPO, 'data', 'synthetic_lidar'))
     p.add_argument('--num-train', type=int, default=100)
     p.add_argument('--num-val', type=int, default=20)
+    p.add_argument('--num-select', type=int, default=20, help='scans of the model-selection sequence 05')
+    p.add_argument('--eval-split', choices=['test', 'select'], default='test',
+                   help="'test': the held-out sequence 08; 'select': the model-selection sequence 05")
+    p.add_argument('--check-render', action='store_true',
+                   help='render the true voxel labels through the ray caster, compare with the true pixel classes')
     p.add_argument('--ratios', type=float, nargs='+', default=[0.01, 0.1])
     p.add_argument('--methods', nargs='+', default=['supervised', 'nerf_sam'], choices=['supervised', 'nerf_sam'])
     p.add_argument('--iters', type=int, default=300)
@@ -52,29 +65,95 @@ def parse_args():
     return p.parse_args()
 
 
-def ensure_data(root: str, num_train: int, num_val: int) -> None:
+def ensure_data(root: str, num_train: int, num_val: int, num_select: int) -> None:
+    """Train = sequence 00, held-out test = 08 (``synthetic_infos_val.pkl``), model selection = 05
+    (``synthetic_infos_select.pkl``); each split is a deterministic function of its sequence number."""
+    import pickle
+
     from panguvision.datasets.synthetic_lidar import write_synthetic_lidar
-    infos = [osp.join(root, f'synthetic_infos_{s}.pkl') for s in ('train', 'val')]
-    if all(osp.isfile(p) for p in infos):
-        import pickle
-        with open(infos[0], 'rb') as f:
-            n = len(pickle.load(f)['data_list'])
-        if n == num_train:
-            return
-    t = time.time()
-    write_synthetic_lidar(root, dict(train=dict(sequence=0, num_scans=num_train),
-                                     val=dict(sequence=8, num_scans=num_val)))
-    print(f'wrote {num_train} + {num_val} synthetic scans to {root} in {time.time() - t:.1f} s', flush=True)
+    want = dict(train=dict(sequence=0, num_scans=num_train), val=dict(sequence=8, num_scans=num_val),
+                select=dict(sequence=5, num_scans=num_select))
+    missing = {}
+    for split, spec in want.items():
+        path = osp.join(root, f'synthetic_infos_{split}.pkl')
+        if osp.isfile(path):
+            with open(path, 'rb') as f:
+                if len(pickle.load(f)['data_list']) == spec['num_scans']:
+                    continue
+        missing[split] = spec
+    if missing:
+        t = time.time()
+        write_synthetic_lidar(root, missing)
+        print(f'wrote {sum(s["num_scans"] for s in missing.values())} synthetic scans ({", ".join(missing)}) to '
+              f'{root} in {time.time() - t:.1f} s', flush=True)
 
 
-def build_datasets(root: str, ratio: float, seed: int):
+def build_datasets(root: str, ratio: float, seed: int, eval_split: str = 'test'):
     from panguvision.registry import DATASETS
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets', 'synthetic_lidar.py'))
     train = copy.deepcopy(cfg.train_dataloader.dataset)
     train.update(data_root=root, labelled_ratio=ratio, split_seed=seed)
     val = copy.deepcopy(cfg.val_dataloader.dataset)
-    val.update(data_root=root)
+    val.update(data_root=root, ann_file='synthetic_infos_val.pkl' if eval_split == 'test' else
+               'synthetic_infos_select.pkl')
     return DATASETS.build(train), DATASETS.build(val)
+
+
+def _true_pixel_classes(img_path: str, cache: dict) -> np.ndarray:
+    """The generator's exact class map of a camera image (255 = sky); for diagnostics only."""
+    if img_path not in cache:
+        from panguvision.utils.image_io import read_image
+        cache[img_path] = read_image(img_path.replace('image_2', 'image_2_cls'))[..., 0].astype(np.int64)
+    return cache[img_path]
+
+
+def check_render(model_cfg, train_samples, num: int = 10, sample_counts=(32, 128)) -> dict:
+    """Render the true voxel labels (one-hot features) of ``num`` training scans through the NeRF ray caster with a
+    geometry-only density (opaque wherever a voxel corner exists) and compare the rendered class with the camera's
+    true pixel class at the ray pixels. Tests the camera / LiDAR / voxel alignment of the rendering."""
+    from panguvision.models.lidar_seg import camera_rays, stratified_depths, trilinear_sparse, volume_render_weights
+    from panguvision.registry import MODELS
+    cfg = copy.deepcopy(model_cfg)
+    cfg.nerf_head = None
+    cfg.mask_generator = None
+    model = MODELS.build(cfg)
+    near, far = model_cfg.nerf_head.near, model_cfg.nerf_head.far
+    stride = model_cfg.get('ray_stride', 8)
+    cache, out = {}, {}
+    for ns in sample_counts:
+        hit = correct = rays = 0
+        for s in train_samples[:num]:
+            data = model.data_preprocessor(pseudo_collate([copy.deepcopy(s)]), training=False)
+            ds = data['data_samples'][0]
+            coords = data['inputs']['voxels']['coors'].long()
+            gt = ds.gt_pts_seg.voxel_semantic_mask.long()
+            feats = torch.nn.functional.one_hot(gt.clamp(max=4), 5).float() * (gt < 5)[:, None]
+            h, w = data['inputs']['imgs'].shape[-2:]
+            model.ray_stride = stride
+            uv = model.ray_grid(h, w, feats.device)
+            k = torch.as_tensor(np.asarray(ds.metainfo['cam2img']), dtype=torch.float32)[:3, :3]
+            t = torch.as_tensor(np.asarray(ds.metainfo['lidar2cam']), dtype=torch.float32)
+            o, d = camera_rays(uv, k, t)
+            depths, deltas = stratified_depths(len(uv), near, far, ns, perturb=False)
+            pts = o[:, None] + depths[..., None] * d[:, None]
+            interp = trilinear_sparse(pts.reshape(-1, 3), torch.zeros(pts.shape[0] * ns, dtype=torch.long), coords,
+                                      feats, torch.tensor(model.data_preprocessor.voxel_layer.voxel_size),
+                                      torch.as_tensor(ds.metainfo['voxel_origin'])[None].float())
+            density = 50.0 * interp['occupancy'].view(len(uv), ns)
+            weights, _ = volume_render_weights(density, deltas, d.norm(dim=1))
+            sem = (weights[..., None] * interp['feats'].view(len(uv), ns, -1)).sum(1)
+            opaque = weights.sum(1) > 0.5
+            true = _true_pixel_classes(ds.metainfo['img_path'], cache)[uv[:, 1].long(), uv[:, 0].long()]
+            true = torch.as_tensor(true)
+            seen = true != 255
+            rays += int(seen.sum())
+            hit += int((opaque & seen).sum())
+            correct += int(((sem.argmax(1) == true) & opaque & seen).sum())
+        out[ns] = dict(opaque_fraction=hit / max(rays, 1), accuracy_on_opaque=correct / max(hit, 1))
+        print(f'render check ({ns} samples per ray, {num} scans): {out[ns]["opaque_fraction"] * 100:.1f} % of the '
+              f'non-sky rays render a surface; their rendered true-voxel class equals the true pixel class on '
+              f'{out[ns]["accuracy_on_opaque"] * 100:.1f} %', flush=True)
+    return out
 
 
 def mask_purity(root: str, dataset, generator_cfg: dict, num: int = 10) -> float:
@@ -124,6 +203,7 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
     model_cfg = copy.deepcopy(cfg.model)
     if method == 'supervised':
         model_cfg.nerf_head = None
+        model_cfg.point_pseudo_label = None
     else:
         model_cfg.nerf_start_iter = args.nerf_start
         if args.mask_generator == 'sam':
@@ -134,17 +214,24 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
                                             optimizer=dict(type='AdamW', lr=args.lr, weight_decay=1e-4)))
     labelled = train_ds.labelled_indices
     unlabelled = [i for i in range(len(train_ds)) if i not in set(labelled)]
-    rng = random.Random(args.seed)
+    # separate streams: both methods draw the same labelled scan at every iteration
+    rng_lab, rng_unlab = random.Random(args.seed), random.Random(args.seed + 1000)
     t0 = time.time()
     log = []
+    diag = dict(pix_correct=0, pix_labelled=0, pix_seen=0, vox_correct=0, vox_labelled=0, vox_in_view=0,
+                ray_correct=0, ray_labelled=0, ray_seen=0)
+    cls_cache = {}
     for it in range(args.iters):
         lr = args.lr * 0.5 * (1 + np.cos(np.pi * it / args.iters))  # cosine decay
         for group in optim.optimizer.param_groups:
             group['lr'] = lr
-        batch = [train_samples[rng.choice(labelled)]]
+        batch = [train_samples[rng_lab.choice(labelled)]]
         if method == 'nerf_sam' and unlabelled:
-            batch.append(train_samples[rng.choice(unlabelled)])
+            batch.append(train_samples[rng_unlab.choice(unlabelled)])
+        model.pseudo_debug = None
         losses = model.train_step(pseudo_collate(batch), optim)
+        if model.pseudo_debug is not None:
+            accumulate_diagnostics(model.pseudo_debug, diag, cls_cache, model.decode_head.ignore_index)
         if (it + 1) % 50 == 0 or it == 0:
             msg = ' '.join(f'{k}={float(v.detach()):.3f}' for k, v in losses.items())
             print(f'[{method} {ratio:g}] iter {it + 1}/{args.iters} {msg} ({time.time() - t0:.0f} s)', flush=True)
@@ -152,10 +239,48 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
     train_s = time.time() - t0
     res = evaluate(model, val_samples, train_ds.metainfo['classes'])
     res.update(method=method, ratio=ratio, num_labelled=len(labelled), num_unlabelled=len(unlabelled),
-               iters=args.iters, train_seconds=train_s, log=log)
-    print(f'[{method} {ratio:g}] held-out mIoU {res["miou"] * 100:.2f} acc {res["acc"] * 100:.2f} '
+               iters=args.iters, train_seconds=train_s, log=log, eval_split=args.eval_split, seed=args.seed,
+               model_options={k: v for k, v in args.model_options.items()} if method == 'nerf_sam' else {})
+    if method == 'nerf_sam':
+        res['pseudo_label_diagnostics'] = summarise_diagnostics(diag)
+        print(f'[{method} {ratio:g}] pseudo-labels vs the true labels: {res["pseudo_label_diagnostics"]}', flush=True)
+    name = 'held-out' if args.eval_split == 'test' else 'model-selection'
+    print(f'[{method} {ratio:g}] {name} mIoU {res["miou"] * 100:.2f} acc {res["acc"] * 100:.2f} '
           f'({train_s:.0f} s training)', flush=True)
     return res
+
+
+def accumulate_diagnostics(dbg: dict, diag: dict, cls_cache: dict, ignore_index: int) -> None:
+    """Compare the last unlabelled scan's pseudo-labels with the true labels (diagnostics only)."""
+    true = torch.as_tensor(_true_pixel_classes(dbg['img_path'], cls_cache))
+    if 'pixel_labels' in dbg:
+        lab = dbg['pixel_labels'].cpu()
+        seen, given = true != 255, (lab != 255) & (lab != ignore_index)
+        diag['pix_seen'] += int(seen.sum())
+        diag['pix_labelled'] += int((given & seen).sum())
+        diag['pix_correct'] += int(((lab == true) & given & seen).sum())
+    if 'voxel_gt_for_diagnostics' in dbg:
+        gt = dbg['voxel_gt_for_diagnostics'].cpu()[dbg['voxel_rows_in_scan'].cpu()]
+        diag['vox_in_view'] += dbg['num_voxels_in_view']
+        diag['vox_labelled'] += len(gt)
+        diag['vox_correct'] += int((dbg['voxel_labels'].cpu() == gt).sum())
+    if 'ray_labels' in dbg:
+        rows, cols = dbg['ray_rc']
+        t = true[rows.cpu()][:, cols.cpu()]
+        lab = dbg['ray_labels'].cpu()
+        given = lab != 255
+        diag['ray_seen'] += int((t != 255).sum())
+        diag['ray_labelled'] += int(given.sum())
+        diag['ray_correct'] += int(((lab == t) & given).sum())
+
+
+def summarise_diagnostics(diag: dict) -> dict:
+    def ratio(a, b):
+        return round(diag[a] / diag[b], 4) if diag[b] else None
+    return dict(pixel_accuracy=ratio('pix_correct', 'pix_labelled'), pixel_coverage=ratio('pix_labelled', 'pix_seen'),
+                voxel_accuracy=ratio('vox_correct', 'vox_labelled'),
+                voxel_coverage_in_view=ratio('vox_labelled', 'vox_in_view'),
+                ray_accuracy=ratio('ray_correct', 'ray_labelled'), ray_coverage=ratio('ray_labelled', 'ray_seen'))
 
 
 def main():
@@ -163,13 +288,14 @@ def main():
     import panguvision.datasets  # noqa: F401
     import panguvision.models  # noqa: F401
     init_default_scope('panguvision')
-    ensure_data(args.data_root, args.num_train, args.num_val)
+    ensure_data(args.data_root, args.num_train, args.num_val, args.num_select)
     if args.generate_only:
-        return
+        return 0
     results = []
     cfg = Config.fromfile(args.model_config)
+    render = None
     for ratio in args.ratios:
-        train_ds, val_ds = build_datasets(args.data_root, ratio, args.seed)
+        train_ds, val_ds = build_datasets(args.data_root, ratio, args.seed, args.eval_split)
         # The pipelines have no random steps: load every scan once.
         train_samples = [train_ds[i] for i in range(len(train_ds))]
         val_samples = [val_ds[i] for i in range(len(val_ds))]
@@ -177,18 +303,37 @@ def main():
             purity = mask_purity(args.data_root, train_ds, cfg.model.mask_generator)
             print(f'image masks ({cfg.model.mask_generator["type"]}): {purity * 100:.1f} % of mask pixels carry '
                   'their mask\'s majority class', flush=True)
+            if args.check_render:
+                render = check_render(cfg.model, train_samples)
         for method in args.methods:
             results.append(train_one(args, method, ratio, train_ds, val_samples, train_samples))
-    print('\n| labelled | scans (lab / unlab) | method | held-out mIoU (%) | acc (%) | train s |')
+    name = 'held-out' if args.eval_split == 'test' else 'model-selection'
+    print(f'\n| labelled | scans (lab / unlab) | method | {name} mIoU (%) | acc (%) | train s |')
     print('|---|---|---|---|---|---|')
     for r in results:
         print(f'| {r["ratio"] * 100:g} % | {r["num_labelled"]} / {r["num_unlabelled"]} | {r["method"]} | '
               f'{r["miou"] * 100:.2f} | {r["acc"] * 100:.2f} | {r["train_seconds"]:.0f} |')
+    verdict = nerf_beats_supervised(results)
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
-            json.dump(dict(args=vars(args), mask_purity=purity, results=results), f, indent=1)
+            json.dump(dict(args=vars(args), mask_purity=purity, render_check=render, results=results,
+                           nerf_beats_supervised=verdict), f, indent=1)
+    if verdict is None:
+        return 0
+    for ratio, ok in verdict.items():
+        print(f'{ratio * 100:g} %: NeRF + masks {"beats" if ok else "does NOT beat"} supervised-only', flush=True)
+    return 0 if all(verdict.values()) else 1
+
+
+def nerf_beats_supervised(results) -> dict:
+    """``{ratio: nerf_sam mIoU > supervised mIoU}`` for the ratios where both ran; None if there are none."""
+    by = {}
+    for r in results:
+        by.setdefault(r['ratio'], {})[r['method']] = r['miou']
+    verdict = {ratio: m['nerf_sam'] > m['supervised'] for ratio, m in by.items() if len(m) == 2}
+    return verdict or None
 
 
 if __name__ == '__main__':
-    main()
+    raise SystemExit(main())

@@ -34,6 +34,9 @@ model = dict(
     # No SAM weights ship with the project: unsupervised Felzenszwalb segments stand in for SAM's masks here.
     mask_generator=dict(type='SuperpixelMaskGenerator', method='felzenszwalb', scale=100, sigma=0.8, min_size=30),
     pseudo_label=dict(mode='confidence', threshold=0.7, min_opacity=0.5, max_depth_error=1.0),
+    # Masks also label the unlabelled scan's own points: the scan's voxels projected into the image vote inside each
+    # mask with the LiDAR branch's probabilities; confident masks label the voxels seen in them (CE, weight 1).
+    point_pseudo_label=dict(loss_weight=1.0, vote='points', mode='confidence', threshold=0.7, min_voters=3),
     ray_stride=8,
     share_classifier=True,
     nerf_on_labelled=False,

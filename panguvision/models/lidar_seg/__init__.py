@@ -3,13 +3,14 @@ from .data_preprocessor import LidarSegDataPreprocessor
 from .minkunet_backbone import PortableMinkUNetBackbone, SparseConvBNReLU, SparseResBlock
 from .nerf_head import NeRFSemanticHead, trilinear_sparse
 from .nerf_sam_segmentor import NeRFSAMMinkUNet
-from .pseudo_label import SamMaskGenerator, SuperpixelMaskGenerator, fuse_masks_with_semantics
+from .pseudo_label import SamMaskGenerator, SuperpixelMaskGenerator, fuse_masks_with_semantics, vote_masks_sparse
 from .rays import camera_rays, project_points, stratified_depths, volume_render_weights
 from .torch_sparse_conv import SparseVoxelTensor, TorchSparseConv3d, hash_coords, lookup_coords, sparse_cat
 
 __all__ = [
     'LidarSegDataPreprocessor', 'PortableMinkUNetBackbone', 'SparseConvBNReLU', 'SparseResBlock', 'NeRFSemanticHead',
     'trilinear_sparse', 'NeRFSAMMinkUNet', 'SamMaskGenerator', 'SuperpixelMaskGenerator',
-    'fuse_masks_with_semantics', 'camera_rays', 'project_points', 'stratified_depths', 'volume_render_weights',
+    'fuse_masks_with_semantics', 'vote_masks_sparse', 'camera_rays', 'project_points', 'stratified_depths',
+    'volume_render_weights',
     'SparseVoxelTensor', 'TorchSparseConv3d', 'hash_coords', 'lookup_coords', 'sparse_cat'
 ]

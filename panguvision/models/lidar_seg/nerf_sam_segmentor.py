@@ -9,6 +9,13 @@ Training batch = labelled and unlabelled scans (``metainfo['is_labelled']``; mis
   into pixel pseudo-labels (``pseudo_label.fuse_masks_with_semantics``), which supervise the rendered semantics; the
   rendered depth is supervised by the LiDAR points projected into the same grid.
 
+With ``point_pseudo_label`` set, the masks also label the unlabelled scan's own points: every mask collects the votes
+of the pixels that see it (the scan's voxels projected into the image with the LiDAR branch's detached class
+probabilities, and / or the rendered rays), a mask whose vote is confident is painted at full resolution, and each
+voxel whose representative point projects into a painted pixel is supervised with that class (CE on the LiDAR
+classifier). The same painted labels then supervise the rendered semantics. Camera and LiDAR share the calibration of
+the info file, so the projection is exact up to the parallax of the two sensors.
+
 With ``share_classifier=True`` the rendered semantics use the LiDAR classifier (``decode_head.cls_seg``) on the
 interpolated features, so the rendering shows what the LiDAR branch predicts and the mask-cleaned pseudo-labels train
 that branch directly. ``predict`` is ``MinkUNet.predict``: LiDAR only, the NeRF head is not used at inference.
@@ -19,10 +26,11 @@ import numpy as np
 import torch
 from mmdet3d.models.segmentors import MinkUNet
 from mmdet3d.structures import Det3DDataSample, PointData
+import torch.nn.functional as F
 from torch import Tensor
 
 from panguvision.registry import MODELS, TASK_UTILS
-from .pseudo_label import fuse_masks_with_semantics
+from .pseudo_label import fuse_masks_with_semantics, vote_masks_sparse
 from .rays import project_points
 
 __all__ = ['NeRFSAMMinkUNet']
@@ -53,6 +61,11 @@ class NeRFSAMMinkUNet(MinkUNet):
         share_classifier (bool): render with the LiDAR classifier (see module docstring).
         nerf_on_labelled (bool): also apply the NeRF losses to labelled scans.
         nerf_start_iter (int): number of ``loss`` calls before the NeRF branch switches on (a warm-up on labels).
+        point_pseudo_label (dict, optional): pseudo-labels on the unlabelled scans' points (see module docstring):
+            ``loss_weight`` (CE weight), ``vote`` ('points' | 'rendered' | 'both': who votes inside a mask), ``mode``
+            and ``threshold`` of the vote (see ``vote_masks_sparse``), ``min_voters`` (a mask with fewer voters gives
+            no label). None = the rendered semantics alone are supervised (``pseudo_label``). Works without a NeRF
+            head too (vote 'points').
         loss_lovasz (dict, optional): an extra voxel loss on labelled scans, e.g. ``dict(type='mmdet3d.LovaszLoss',
             loss_type='multi_class', reduction='none')``.
         max_cached_masks (int): image masks are cached per image path (the generator is the slow part); at most this
@@ -63,7 +76,8 @@ class NeRFSAMMinkUNet(MinkUNet):
     def __init__(self, nerf_head: Optional[dict] = None, mask_generator: Optional[dict] = None,
                  pseudo_label: dict = dict(mode='confidence', threshold=0.5, min_opacity=0.5), ray_stride: int = 4,
                  share_classifier: bool = True, nerf_on_labelled: bool = False, nerf_start_iter: int = 0,
-                 loss_lovasz: Optional[dict] = None, max_cached_masks: int = 2000, **kwargs) -> None:
+                 loss_lovasz: Optional[dict] = None, max_cached_masks: int = 2000,
+                 point_pseudo_label: Optional[dict] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.loss_lovasz = MODELS.build(loss_lovasz) if loss_lovasz is not None else None
         self.nerf_head = MODELS.build(nerf_head) if nerf_head is not None else None
@@ -78,6 +92,18 @@ class NeRFSAMMinkUNet(MinkUNet):
         self.nerf_on_labelled = nerf_on_labelled
         self.nerf_start_iter = nerf_start_iter
         self._num_loss_calls = 0
+        self.point_pseudo_label_cfg = None
+        if point_pseudo_label is not None:
+            self.point_pseudo_label_cfg = dict(loss_weight=1.0, vote='points', mode='confidence', threshold=0.7,
+                                               min_voters=3)
+            self.point_pseudo_label_cfg.update(point_pseudo_label)
+            if self.point_pseudo_label_cfg['vote'] not in ('points', 'rendered', 'both'):
+                raise ValueError(f"point_pseudo_label.vote must be 'points', 'rendered' or 'both', got "
+                                 f"{self.point_pseudo_label_cfg['vote']!r}")
+            if self.point_pseudo_label_cfg['vote'] != 'points' and nerf_head is None:
+                raise ValueError("point_pseudo_label.vote='rendered' / 'both' needs a nerf_head")
+        # what the last unlabelled scan's pseudo-labels were (for diagnostics scripts; never used by a loss)
+        self.pseudo_debug: Optional[dict] = None
 
     # ----------------------------------------------------------------------------------------------------- training
     def loss(self, inputs: dict, data_samples: List[Det3DDataSample]) -> Dict[str, Tensor]:
@@ -99,7 +125,8 @@ class NeRFSAMMinkUNet(MinkUNet):
         else:
             losses['loss_sem_seg'] = x.sum() * 0  # the key of mmdet3d's Base3DDecodeHead
         self._num_loss_calls += 1
-        if self.nerf_head is not None and 'imgs' in inputs and self._num_loss_calls > self.nerf_start_iter:
+        active = self.nerf_head is not None or self.point_pseudo_label_cfg is not None
+        if active and 'imgs' in inputs and self._num_loss_calls > self.nerf_start_iter:
             nerf_ids = [i for i, flag in enumerate(labelled) if self.nerf_on_labelled or not flag]
             if nerf_ids:
                 losses.update(self.nerf_loss(x, coords, inputs, data_samples, nerf_ids))
@@ -123,8 +150,9 @@ class NeRFSAMMinkUNet(MinkUNet):
     def ray_grid(self, h: int, w: int, device) -> Tensor:
         """Pixel centres ``(gh * gw, 2)`` (u, v) of the ray grid, row-major over ``(gh, gw)`` cells."""
         s = self.ray_stride
-        v = torch.arange(h // s, device=device, dtype=torch.float32) * s + (s - 1) / 2
-        u = torch.arange(w // s, device=device, dtype=torch.float32) * s + (s - 1) / 2
+        # integer pixel centres (the mask pixel read for a ray is the pixel the ray goes through)
+        v = torch.arange(h // s, device=device, dtype=torch.float32) * s + s // 2
+        u = torch.arange(w // s, device=device, dtype=torch.float32) * s + s // 2
         vv, uu = torch.meshgrid(v, u, indexing='ij')
         return torch.stack([uu.flatten(), vv.flatten()], 1)
 
@@ -133,51 +161,105 @@ class NeRFSAMMinkUNet(MinkUNet):
         s = self.ray_stride
         gh, gw = h // s, w // s
         uv, z = project_points(points[:, :3], intrinsics, cam_from_lidar)
-        col, row = torch.floor(uv[:, 0] / s).long(), torch.floor(uv[:, 1] / s).long()
+        # pixel centres are integers: cell c covers pixels [c * s, (c + 1) * s), i.e. [c * s - 0.5, (c + 1) * s - 0.5)
+        col, row = torch.floor((uv[:, 0] + 0.5) / s).long(), torch.floor((uv[:, 1] + 0.5) / s).long()
         ok = (z > self.nerf_head.near) & (z < self.nerf_head.far) & (col >= 0) & (col < gw) & (row >= 0) & (row < gh)
         cell = row[ok] * gw + col[ok]
         depth = torch.full((gh * gw,), float('inf'), device=points.device)
         depth = depth.scatter_reduce(0, cell, z[ok], reduce='amin')
         return torch.where(torch.isinf(depth), torch.zeros_like(depth), depth)
 
+    def project_voxels(self, inputs: dict, coords: Tensor, b: int, intrinsics: Tensor, cam_from_lidar: Tensor,
+                       h: int, w: int) -> Dict[str, Tensor]:
+        """Voxels of scan ``b`` seen by the camera: ``rows`` (their indices in the batch), ``rc`` ``(n, 2)`` the
+        (row, column) pixel of each voxel's representative point (the point the voxelisation kept)."""
+        rows = (coords[:, 0] == b).nonzero().squeeze(1)
+        pts = inputs['voxels']['voxels'][rows, :3]
+        uv, z = project_points(pts, intrinsics, cam_from_lidar)
+        col, row = torch.round(uv[:, 0]).long(), torch.round(uv[:, 1]).long()
+        near = self.nerf_head.near if self.nerf_head is not None else 0.5
+        ok = (z > near) & (col >= 0) & (col < w) & (row >= 0) & (row < h)
+        return dict(rows=rows[ok], rc=torch.stack([row[ok], col[ok]], 1))
+
     def render_camera(self, feats: Tensor, coords: Tensor, inputs: dict, data_samples: List[Det3DDataSample],
                       ids: List[int]) -> Dict[str, Tensor]:
-        """Render the ray grid of scans ``ids`` and build its pseudo-labels and LiDAR depth targets.
+        """Render the ray grid of scans ``ids`` and build its pseudo-labels and LiDAR depth targets (and, with
+        ``point_pseudo_label``, the pseudo-labels of the scans' voxels).
 
         Returns:
-            dict: ``rendered`` (the NeRF head's output for ``len(ids) * gh * gw`` rays, scan-major, row-major),
-            ``pseudo_labels`` and ``lidar_depth`` ``(len(ids) * gh * gw,)``, ``grid`` ``(gh, gw)``, ``uv`` ``(gh * gw,
-            2)`` the rays' pixel coordinates.
+            dict: ``rendered`` (the NeRF head's output for ``len(ids) * gh * gw`` rays, scan-major, row-major; None
+            without a NeRF head), ``pseudo_labels`` and ``lidar_depth`` ``(len(ids) * gh * gw,)``, ``grid`` ``(gh,
+            gw)``, ``uv`` ``(gh * gw, 2)`` the rays' pixel coordinates, ``voxel_rows`` / ``voxel_labels`` (the
+            pseudo-labelled voxels, rows of ``feats``, and their classes; empty without ``point_pseudo_label``).
         """
         imgs = inputs['imgs']
         h, w = imgs.shape[-2:]
         s = self.ray_stride
         gh, gw = h // s, w // s
         grid = self.ray_grid(h, w, feats.device)
-        voxel_size = feats.new_tensor(self.data_preprocessor.voxel_layer.voxel_size)
-        origins = torch.stack([feats.new_tensor(np.asarray(ds.metainfo['voxel_origin'])) for ds in data_samples])
         ks = torch.stack([_as_tensor(ds.metainfo['cam2img'], feats, (3, 3)) for ds in data_samples])
         ts = torch.stack([_as_tensor(ds.metainfo['lidar2cam'], feats, (4, 4)) for ds in data_samples])
-        uv = grid.repeat(len(ids), 1)
-        ray_batch = torch.tensor(ids, device=feats.device).repeat_interleave(len(grid))
-        semantic_fn = self.decode_head.cls_seg if self.share_classifier else None
-        rendered = self.nerf_head(feats, coords, voxel_size, origins, uv, ray_batch, ks, ts, semantic_fn=semantic_fn)
+        rendered = None
+        if self.nerf_head is not None:
+            voxel_size = feats.new_tensor(self.data_preprocessor.voxel_layer.voxel_size)
+            origins = torch.stack([feats.new_tensor(np.asarray(ds.metainfo['voxel_origin'])) for ds in data_samples])
+            uv = grid.repeat(len(ids), 1)
+            ray_batch = torch.tensor(ids, device=feats.device).repeat_interleave(len(grid))
+            semantic_fn = self.decode_head.cls_seg if self.share_classifier else None
+            rendered = self.nerf_head(feats, coords, voxel_size, origins, uv, ray_batch, ks, ts,
+                                      semantic_fn=semantic_fn)
         cfg = self.pseudo_label_cfg
-        labels, depths = [], []
+        pcfg = self.point_pseudo_label_cfg
+        ignore = self.nerf_head.ignore_index if self.nerf_head is not None else 255
+        labels, depths, voxel_rows, voxel_labels = [], [], [], []
+        rows = grid[:gw * gh:gw, 1].long()
+        cols = grid[:gw, 0].long()
         with torch.no_grad():
-            probs = rendered['sem_logits'].softmax(1).view(len(ids), gh, gw, -1).permute(0, 3, 1, 2)
-            valid = (rendered['opacity'] >= cfg['min_opacity']).view(len(ids), gh, gw)
-            rows = grid[:gw * gh:gw, 1].round().long().cpu().numpy()
-            cols = grid[:gw, 0].round().long().cpu().numpy()
-            ignore = self.nerf_head.ignore_index
+            if rendered is not None:
+                probs = rendered['sem_logits'].softmax(1).view(len(ids), gh, gw, -1).permute(0, 3, 1, 2)
+                valid = (rendered['opacity'] >= cfg['min_opacity']).view(len(ids), gh, gw)
             for j, b in enumerate(ids):
                 masks = self._masks(imgs[b], str(data_samples[b].metainfo.get('img_path', '')))
-                masks = [np.asarray(m)[rows][:, cols] for m in masks]  # each mask sampled at the ray pixels
-                fused = fuse_masks_with_semantics(masks, probs[j], valid[j], mode=cfg['mode'],
-                                                  threshold=cfg['threshold'], ignore_index=self.nerf_head.ignore_index)
+                if not masks:
+                    masks = [np.zeros((h, w), bool)]
+                painted = None
+                if pcfg is not None:
+                    proj = self.project_voxels(inputs, coords, b, ks[b], ts[b], h, w)
+                    rc, pr = [], []
+                    if pcfg['vote'] in ('points', 'both'):
+                        rc.append(proj['rc'])
+                        pr.append(self.decode_head.cls_seg(feats[proj['rows']]).softmax(1))
+                    if pcfg['vote'] in ('rendered', 'both'):
+                        ok = valid[j].flatten()
+                        rc.append(torch.stack([rows[:, None].expand(gh, gw).flatten(),
+                                               cols[None].expand(gh, gw).flatten()], 1)[ok])
+                        pr.append(probs[j].flatten(1).T[ok])
+                    painted = vote_masks_sparse(masks, torch.cat(rc), torch.cat(pr), mode=pcfg['mode'],
+                                                threshold=pcfg['threshold'], min_voters=pcfg['min_voters'],
+                                                ignore_index=ignore)['labels']
+                    vl = painted[proj['rc'][:, 0], proj['rc'][:, 1]]
+                    keep = vl != ignore
+                    voxel_rows.append(proj['rows'][keep])
+                    voxel_labels.append(vl[keep])
+                    self.pseudo_debug = dict(
+                        img_path=str(data_samples[b].metainfo.get('img_path', '')), pixel_labels=painted,
+                        voxel_rows_in_scan=proj['rows'][keep] - int((coords[:, 0] < b).sum()),
+                        voxel_labels=vl[keep], num_voxels_in_view=len(proj['rows']),
+                        num_voxels=int((coords[:, 0] == b).sum()))
+                    gt = getattr(data_samples[b].get('gt_pts_seg', None), 'voxel_semantic_mask', None)
+                    if gt is not None:  # the scan's true voxel labels, kept for diagnostics only (no loss sees it)
+                        self.pseudo_debug['voxel_gt_for_diagnostics'] = gt.detach()
+                if rendered is None:
+                    continue
+                if painted is not None:
+                    fused_labels = painted[rows][:, cols]
+                else:
+                    grid_masks = [np.asarray(m)[rows.cpu().numpy()][:, cols.cpu().numpy()] for m in masks]
+                    fused_labels = fuse_masks_with_semantics(grid_masks, probs[j], valid[j], mode=cfg['mode'],
+                                                             threshold=cfg['threshold'], ignore_index=ignore)['labels']
                 # Only rays that render a surface are supervised: a transparent ray's logits come from whatever thin
                 # voxels it grazes, so the mask's label would train the wrong voxels.
-                label = torch.where(valid[j], fused['labels'], torch.full_like(fused['labels'], ignore)).flatten()
+                label = torch.where(valid[j], fused_labels, torch.full_like(fused_labels, ignore)).flatten()
                 depth = self.lidar_depth_grid(inputs['points'][b], ks[b], ts[b], h, w)
                 if cfg.get('max_depth_error') is not None:  # where LiDAR saw the cell, the rendering must agree
                     rd = rendered['depth'][j * gh * gw:(j + 1) * gh * gw]
@@ -185,14 +267,31 @@ class NeRFSAMMinkUNet(MinkUNet):
                     label = torch.where(bad, torch.full_like(label, ignore), label)
                 labels.append(label)
                 depths.append(depth)
-        return dict(rendered=rendered, pseudo_labels=torch.cat(labels), lidar_depth=torch.cat(depths), grid=(gh, gw),
-                    uv=grid)
+                if pcfg is None:
+                    self.pseudo_debug = dict(img_path=str(data_samples[b].metainfo.get('img_path', '')))
+                self.pseudo_debug.update(ray_labels=label.view(gh, gw), ray_rc=(rows, cols))
+        empty = torch.zeros(0, dtype=torch.long, device=feats.device)
+        return dict(rendered=rendered, pseudo_labels=torch.cat(labels) if labels else empty,
+                    lidar_depth=torch.cat(depths) if depths else empty.float(), grid=(gh, gw), uv=grid,
+                    voxel_rows=torch.cat(voxel_rows) if voxel_rows else empty,
+                    voxel_labels=torch.cat(voxel_labels) if voxel_labels else empty)
 
     def nerf_loss(self, feats: Tensor, coords: Tensor, inputs: dict, data_samples: List[Det3DDataSample],
                   ids: List[int]) -> Dict[str, Tensor]:
-        """NeRF losses of scans ``ids``: rendered semantics vs pseudo-labels, rendered vs LiDAR depth."""
+        """Losses of scans ``ids``: rendered semantics vs pseudo-labels, rendered vs LiDAR depth (with a NeRF head),
+        and the point pseudo-label CE (with ``point_pseudo_label``)."""
         out = self.render_camera(feats, coords, inputs, data_samples, ids)
-        return self.nerf_head.loss(out['rendered'], out['pseudo_labels'], out['lidar_depth'])
+        losses = {}
+        if out['rendered'] is not None:
+            losses.update(self.nerf_head.loss(out['rendered'], out['pseudo_labels'], out['lidar_depth']))
+        if self.point_pseudo_label_cfg is not None:
+            rows = out['voxel_rows']
+            if len(rows):
+                ce = F.cross_entropy(self.decode_head.forward(feats[rows]), out['voxel_labels'])
+            else:
+                ce = feats.sum() * 0
+            losses['loss_point_pseudo'] = self.point_pseudo_label_cfg['loss_weight'] * ce
+        return losses
 
     # ---------------------------------------------------------------------------------------------------- benchmark
     def benchmark_batch(self, batch_size: int, size: tuple, generator: torch.Generator) -> dict:

@@ -19,7 +19,7 @@ from torch import Tensor
 
 from panguvision.registry import TASK_UTILS
 
-__all__ = ['SamMaskGenerator', 'SuperpixelMaskGenerator', 'fuse_masks_with_semantics']
+__all__ = ['SamMaskGenerator', 'SuperpixelMaskGenerator', 'fuse_masks_with_semantics', 'vote_masks_sparse']
 
 
 @TASK_UTILS.register_module()
@@ -122,6 +122,60 @@ def fuse_masks_with_semantics(masks: Sequence[np.ndarray], probs: Tensor, valid:
             score = torch.bincount(p.argmax(0), minlength=num_classes).float() / n
         else:
             score = p.sum(1) / n
+        c = int(score.argmax())
+        if float(score[c]) >= threshold:
+            labels[m] = c
+            conf[m] = score[c]
+        else:
+            labels[m] = ignore_index
+            conf[m] = 0
+    return dict(labels=labels, confidence=conf)
+
+
+def vote_masks_sparse(masks: Sequence[np.ndarray], voter_rc: Tensor, voter_probs: Tensor, mode: str = 'confidence',
+                      threshold: float = 0.5, min_voters: int = 1,
+                      ignore_index: int = 255) -> Dict[str, Tensor]:
+    """Full-resolution pixel pseudo-labels from masks and class probabilities at scattered voter pixels.
+
+    Like :func:`fuse_masks_with_semantics`, but the voters are arbitrary pixels (e.g. the LiDAR points of the scan
+    projected into the image with the LiDAR branch's class probabilities, or a sparse grid of rendered rays) and
+    every mask that wins a confident vote is painted at full resolution, so that the labels can be read back at any
+    pixel (a LiDAR point's, a ray's).
+
+    Args:
+        masks: ``M`` boolean ``(H, W)`` masks.
+        voter_rc (Tensor): ``(n, 2)`` long (row, column) of each voter, inside the image.
+        voter_probs (Tensor): ``(n, C)`` class probabilities of each voter.
+        mode, threshold, ignore_index: as in :func:`fuse_masks_with_semantics`.
+        min_voters (int): a mask with fewer voters stays ``ignore_index``.
+    Returns:
+        dict: ``labels`` ``(H, W)`` long, ``confidence`` ``(H, W)``; masks are painted from the largest to the
+        smallest, a smaller confident mask overwriting a larger one.
+    """
+    if mode not in ('majority', 'confidence'):
+        raise ValueError(f"mode must be 'majority' or 'confidence', got {mode!r}")
+    if not masks:
+        raise ValueError('vote_masks_sparse needs at least one mask to know the image size')
+    device = voter_probs.device
+    masks = [torch.as_tensor(np.asarray(m), device=device).bool() for m in masks]
+    h, w = masks[0].shape
+    num_classes = voter_probs.shape[1]
+    labels = torch.full((h, w), ignore_index, dtype=torch.long, device=device)
+    conf = torch.zeros(h, w, device=device)
+    for m in sorted(masks, key=lambda m: -int(m.sum())):
+        if m.shape != (h, w):
+            raise ValueError(f'all masks must have the same shape, got {tuple(m.shape)} and {(h, w)}')
+        inside = m[voter_rc[:, 0], voter_rc[:, 1]]
+        n = int(inside.sum())
+        if n < max(min_voters, 1):
+            labels[m] = ignore_index
+            conf[m] = 0
+            continue
+        p = voter_probs[inside]
+        if mode == 'majority':
+            score = torch.bincount(p.argmax(1), minlength=num_classes).float() / n
+        else:
+            score = p.sum(0) / n
         c = int(score.argmax())
         if float(score[c]) >= threshold:
             labels[m] = c
