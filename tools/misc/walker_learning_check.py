@@ -32,6 +32,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 WALKER_CFG = 'configs/walker/walker_r18-tiny_synthetic.py'
 IOU_CFG = 'configs/iou_tracker/iou_tracker_synthetic.py'
 KEYS = ('HOTA', 'AssA', 'DetA', 'IDF1', 'MOTA', 'IDSW', 'Frag', 'FP', 'FN')
+ROWS = dict(iou='IoU baseline', random='Walker, random init', trained='Walker, trained')
 EVAL_SEEDS = dict(heldout=1000, val=2000)  # other seeds than training (0): other sprites and motions
 
 
@@ -48,6 +49,9 @@ def parse_args(argv=None):
     parser.add_argument('--test-frames', type=int, default=100, help='frames per evaluation sequence')
     parser.add_argument('--checkpoint', default=None,
                         help='skip training and evaluate this Walker checkpoint (e.g. of an earlier run)')
+    parser.add_argument('--tag', default='', help='suffix of the result folder and json (several settings)')
+    parser.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS),
+                        help='trackers to run (a pass/fail verdict needs iou and trained)')
     parser.add_argument('--tracker-options', nargs='+', default=[], metavar='KEY=VALUE',
                         help='overrides of the Walker tracker (model.tracker.KEY=VALUE), both Walker rows')
     return parser.parse_args(argv)
@@ -113,20 +117,22 @@ def main(argv=None):
     rows = {}
     gt_root = osp.join(test_root, 'train')
     walker_opts = [f'model.tracker.{opt}' for opt in args.tracker_options]
-    for name, config, ckpt, opts in (('IoU baseline', IOU_CFG, None, []),
-                                     ('Walker, random init', WALKER_CFG, None, walker_opts),
-                                     ('Walker, trained', WALKER_CFG, checkpoint, walker_opts)):
-        out_dir = osp.join(work, args.eval_set, name.replace(', ', '_').replace(' ', '_').lower())
+    for key, config, ckpt, opts in (('iou', IOU_CFG, None, []), ('random', WALKER_CFG, None, walker_opts),
+                                    ('trained', WALKER_CFG, checkpoint, walker_opts)):
+        if key not in args.rows:
+            continue
+        name = ROWS[key]
+        out_dir = osp.join(work, args.eval_set + args.tag, name.replace(', ', '_').replace(' ', '_').lower())
         res = track(config, ckpt, out_dir, test_root, opts)
         metrics = evaluate_mot(gt_root, res)['COMBINED']
-        rows[name] = {key: metrics[key] for key in KEYS}
+        rows[name] = {k: metrics[k] for k in KEYS}
 
     print(f'\n{"tracker":<22}' + ''.join(f'{k:>8}' for k in KEYS))
     for name, row in rows.items():
         print(f'{name:<22}' + ''.join(f'{row[k] * 100:8.1f}' if isinstance(row[k], float) else f'{row[k]:8d}'
                                       for k in KEYS))
-    trained, base = rows['Walker, trained'], rows['IoU baseline']
-    passed = trained['IDF1'] > base['IDF1'] and trained['HOTA'] > base['HOTA']
+    trained, base = rows.get(ROWS['trained']), rows.get(ROWS['iou'])
+    passed = bool(trained and base and trained['IDF1'] > base['IDF1'] and trained['HOTA'] > base['HOTA'])
     result = dict(
         rows=rows, passed=passed, eval_set=args.eval_set, eval_seed=seed, iters=args.iters,
         ann_ratio=args.ann_ratio, train_seqs=args.train_seqs, frames=args.frames, test_seqs=args.test_seqs,
@@ -135,7 +141,7 @@ def main(argv=None):
         total_seconds=round(time.time() - start, 1), checkpoint=checkpoint, trained_here=args.checkpoint is None,
         note='fractions in [0, 1] for HOTA/AssA/DetA/IDF1/MOTA, counts for IDSW/Frag/FP/FN; COMBINED over the '
         'evaluation sequences; every tracker gets the same det.txt boxes')
-    out_json = osp.join(work, f'learning_check_{args.eval_set}.json')
+    out_json = osp.join(work, f'learning_check_{args.eval_set}{args.tag}.json')
     with open(out_json, 'w') as f:
         json.dump(result, f, indent=2)
     print(f'written {out_json}; Walker beats IoU in IDF1 and HOTA: {passed}')

@@ -41,5 +41,6 @@ model = dict(
     walk_loss=dict(type='WalkCycleLoss', temperature=0.1, exclusion_weight=1.0),
     tracker=dict(
         type='WalkerTracker', obj_score_thr=0.3, init_score_thr=0.5, match_score_thr=0.3, temperature=0.1,
-        memo_momentum=0.5, motion_gate=0.5, motion_weight=2.0, num_frames_retain=30),
+        memo_momentum=0.5, motion_gate=0.5, motion_weight=2.0, num_frames_retain=30,
+        iou_match_thr=0.3, num_tentatives=2),  # IoU stage for what the walk leaves; tentative until 2 frames
     train_cfg=dict(num_copies=2, jitter_std=0.05, max_boxes=64))
