@@ -57,6 +57,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def beats_baseline(rows: dict) -> bool:
+    """The pass rule: trained Walker above the IoU baseline in both IDF1 and HOTA (False when either is missing)."""
+    trained, base = rows.get(ROWS['trained']), rows.get(ROWS['iou'])
+    return bool(trained and base and trained['IDF1'] > base['IDF1'] and trained['HOTA'] > base['HOTA'])
+
+
 def run(cmd):
     cmd = [sys.executable, *map(str, cmd)]
     print('+', ' '.join(cmd), flush=True)
@@ -131,8 +137,7 @@ def main(argv=None):
     for name, row in rows.items():
         print(f'{name:<22}' + ''.join(f'{row[k] * 100:8.1f}' if isinstance(row[k], float) else f'{row[k]:8d}'
                                       for k in KEYS))
-    trained, base = rows.get(ROWS['trained']), rows.get(ROWS['iou'])
-    passed = bool(trained and base and trained['IDF1'] > base['IDF1'] and trained['HOTA'] > base['HOTA'])
+    passed = beats_baseline(rows)
     result = dict(
         rows=rows, passed=passed, eval_set=args.eval_set, eval_seed=seed, iters=args.iters,
         ann_ratio=args.ann_ratio, train_seqs=args.train_seqs, frames=args.frames, test_seqs=args.test_seqs,
