@@ -66,6 +66,8 @@ class NeRFSAMMinkUNet(MinkUNet):
             and ``threshold`` of the vote (see ``vote_masks_sparse``), ``min_voters`` (a mask with fewer voters gives
             no label). None = the rendered semantics alone are supervised (``pseudo_label``). Works without a NeRF
             head too (vote 'points').
+        loss_ramp_iters (int): the unlabelled-scan losses (NeRF and point pseudo-labels) rise linearly from 0 to
+            their full weight over this many ``loss`` calls after ``nerf_start_iter``; 0 = full weight at once.
         loss_lovasz (dict, optional): an extra voxel loss on labelled scans, e.g. ``dict(type='mmdet3d.LovaszLoss',
             loss_type='multi_class', reduction='none')``.
         max_cached_masks (int): image masks are cached per image path (the generator is the slow part); at most this
@@ -77,7 +79,7 @@ class NeRFSAMMinkUNet(MinkUNet):
                  pseudo_label: dict = dict(mode='confidence', threshold=0.5, min_opacity=0.5), ray_stride: int = 4,
                  share_classifier: bool = True, nerf_on_labelled: bool = False, nerf_start_iter: int = 0,
                  loss_lovasz: Optional[dict] = None, max_cached_masks: int = 2000,
-                 point_pseudo_label: Optional[dict] = None, **kwargs) -> None:
+                 point_pseudo_label: Optional[dict] = None, loss_ramp_iters: int = 0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.loss_lovasz = MODELS.build(loss_lovasz) if loss_lovasz is not None else None
         self.nerf_head = MODELS.build(nerf_head) if nerf_head is not None else None
@@ -92,6 +94,7 @@ class NeRFSAMMinkUNet(MinkUNet):
         self.nerf_on_labelled = nerf_on_labelled
         self.nerf_start_iter = nerf_start_iter
         self._num_loss_calls = 0
+        self.loss_ramp_iters = loss_ramp_iters
         self.point_pseudo_label_cfg = None
         if point_pseudo_label is not None:
             self.point_pseudo_label_cfg = dict(loss_weight=1.0, vote='points', mode='confidence', threshold=0.7,
@@ -129,7 +132,11 @@ class NeRFSAMMinkUNet(MinkUNet):
         if active and 'imgs' in inputs and self._num_loss_calls > self.nerf_start_iter:
             nerf_ids = [i for i, flag in enumerate(labelled) if self.nerf_on_labelled or not flag]
             if nerf_ids:
-                losses.update(self.nerf_loss(x, coords, inputs, data_samples, nerf_ids))
+                ramp = 1.0
+                if self.loss_ramp_iters > 0:  # linear warm-up of the unlabelled-scan losses after the start
+                    ramp = min(1.0, (self._num_loss_calls - self.nerf_start_iter) / self.loss_ramp_iters)
+                losses.update({k: v * ramp for k, v in self.nerf_loss(x, coords, inputs, data_samples,
+                                                                      nerf_ids).items()})
         return losses
 
     def _masks(self, image: Tensor, key: str) -> List[np.ndarray]:

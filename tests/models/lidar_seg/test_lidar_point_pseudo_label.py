@@ -158,3 +158,18 @@ def test_point_pseudo_labels_read_the_right_mask_and_train_the_backbone(scene):
     other = model.data_preprocessor(other, training=True)
     again = model.loss(other['inputs'], other['data_samples'])
     torch.testing.assert_close(again['loss_point_pseudo'], losses['loss_point_pseudo'])
+
+
+def test_unlabelled_losses_ramp_up_linearly_after_the_start(scene):
+    init_default_scope('panguvision')
+    torch.manual_seed(0)
+    cfg = copy.deepcopy(TINY)
+    cfg.update(nerf_start_iter=1, loss_ramp_iters=4)
+    model = MODELS.build(cfg).train()
+    model._mask_generator = lambda image: [dict(segmentation=scene['pixel_cls'] == c, area=1) for c in range(5)]
+    model.eval()  # BN running statistics: every call sees the same features
+    data = model.data_preprocessor(_batch(scene), training=True)
+    values = [model.loss(data['inputs'], data['data_samples']).get('loss_point_pseudo') for _ in range(7)]
+    assert values[0] is None  # before the start
+    full = float(values[-1])
+    assert full > 0 and [round(float(v) / full, 4) for v in values[1:]] == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
