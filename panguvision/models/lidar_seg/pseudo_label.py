@@ -117,19 +117,24 @@ def fuse_masks_with_semantics(masks: Sequence[np.ndarray], probs: Tensor, valid:
         n = int(voters.sum())
         if n == 0:
             continue
-        p = flat[:, voters]  # (C, n)
-        if mode == 'majority':
-            score = torch.bincount(p.argmax(0), minlength=num_classes).float() / n
-        else:
-            score = p.sum(1) / n
-        c = int(score.argmax())
-        if float(score[c]) >= threshold:
-            labels[m] = c
-            conf[m] = score[c]
-        else:
-            labels[m] = ignore_index
-            conf[m] = 0
+        _paint_vote(labels, conf, m, flat[:, voters].T, mode, threshold, ignore_index)
     return dict(labels=labels, confidence=conf)
+
+
+def _paint_vote(labels: Tensor, conf: Tensor, mask: Tensor, probs: Tensor, mode: str, threshold: float,
+                ignore_index: int) -> None:
+    """Vote of the ``(n, C)`` voter probabilities of one mask; paint the winner (or ``ignore_index``) in place."""
+    if mode == 'majority':
+        score = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).float() / len(probs)
+    else:
+        score = probs.sum(0) / len(probs)
+    c = int(score.argmax())
+    if float(score[c]) >= threshold:
+        labels[mask] = c
+        conf[mask] = score[c]
+    else:
+        labels[mask] = ignore_index
+        conf[mask] = 0
 
 
 def vote_masks_sparse(masks: Sequence[np.ndarray], voter_rc: Tensor, voter_probs: Tensor, mode: str = 'confidence',
@@ -159,7 +164,6 @@ def vote_masks_sparse(masks: Sequence[np.ndarray], voter_rc: Tensor, voter_probs
     device = voter_probs.device
     masks = [torch.as_tensor(np.asarray(m), device=device).bool() for m in masks]
     h, w = masks[0].shape
-    num_classes = voter_probs.shape[1]
     labels = torch.full((h, w), ignore_index, dtype=torch.long, device=device)
     conf = torch.zeros(h, w, device=device)
     for m in sorted(masks, key=lambda m: -int(m.sum())):
@@ -171,16 +175,5 @@ def vote_masks_sparse(masks: Sequence[np.ndarray], voter_rc: Tensor, voter_probs
             labels[m] = ignore_index
             conf[m] = 0
             continue
-        p = voter_probs[inside]
-        if mode == 'majority':
-            score = torch.bincount(p.argmax(1), minlength=num_classes).float() / n
-        else:
-            score = p.sum(0) / n
-        c = int(score.argmax())
-        if float(score[c]) >= threshold:
-            labels[m] = c
-            conf[m] = score[c]
-        else:
-            labels[m] = ignore_index
-            conf[m] = 0
+        _paint_vote(labels, conf, m, voter_probs[inside], mode, threshold, ignore_index)
     return dict(labels=labels, confidence=conf)
