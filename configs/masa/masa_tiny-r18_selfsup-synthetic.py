@@ -33,3 +33,22 @@ param_scheduler = [
 ]
 train_cfg = dict(max_iters=150)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=150))
+# Augmentation for the tiny synthetic frames: the test frames differ only in brightness and noise, and identities
+# are told apart by colour pairs, so hue/saturation jitter (mmdet's defaults, hue +-18) would teach the embedding to
+# ignore the very cue that separates the sprites; the scale range is narrowed to 0.8-1.25 (sprites are 15-60 px).
+view_transforms = [
+    dict(type='mmdet.LoadImageFromFile'),
+    dict(type='mmdet.LoadTrackAnnotations'),
+    dict(type='PseudoVideoMixUp', ratio=0.5),
+    dict(type='MASARandomAffine', max_rotate_degree=0.0, max_shear_degree=0.0, max_translate_ratio=0.1,
+         scaling_ratio_range=(0.8, 1.25), border_val=(114, 114, 114), min_bbox_size=4),
+    dict(type='mmdet.Resize', scale=(320, 240), keep_ratio=True),
+    dict(type='mmdet.RandomFlip', prob=0.5),
+    dict(type='mmdet.PhotoMetricDistortion', brightness_delta=32, contrast_range=(0.7, 1.3),
+         saturation_range=(0.9, 1.1), hue_delta=0),
+]
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='mmdet.UniformRefFrameSample', num_ref_imgs=1, frame_range=0, filter_key_img=False),
+    dict(type='mmdet.TransformBroadcaster', share_random_params=False, transforms=view_transforms),
+    dict(type='mmdet.PackTrackInputs'),
+]))

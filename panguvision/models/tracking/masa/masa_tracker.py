@@ -18,7 +18,9 @@ class MASATracker(BaseTracker):
     Per frame: detections are sorted by score and near-duplicates removed (IoU > ``nms_iou_thr``); each detection's
     embedding is compared with every tracklet's memory embedding by ``(bisoftmax + cosine) / 2`` where bisoftmax is
     the mean of the row- and column-softmax of the dot products; optionally a motion gate zeroes pairs whose IoU with
-    the tracklet's constant-velocity prediction is below ``motion_gate_iou``; detections, best score first, take their
+    the tracklet's constant-velocity prediction is below ``motion_gate_iou`` (with ``gate_in_softmax``, the default,
+    gated pairs are also left out of both softmaxes, so far-away tracklets cannot dilute a plausible match; ``False``
+    multiplies the finished scores by the gate, the earlier behaviour); detections, best score first, take their
     best tracklet if the score exceeds ``match_score_thr``, and unmatched ones with score > ``init_score_thr`` start new
     tracklets. Memory: embedding ``e <- (1 - m) e + m e_new`` with ``m = memo_momentum`` (mmdet's convention, 0.8), the
     recent boxes for the motion prediction; a tracklet last seen at frame ``f`` can match up to frame
@@ -37,6 +39,7 @@ class MASATracker(BaseTracker):
                  nms_iou_thr: float = 0.7,
                  with_cats: bool = False,
                  motion_gate_iou: Optional[float] = None,
+                 gate_in_softmax: bool = True,
                  **kwargs):
         if not 0 <= memo_momentum <= 1:
             raise ValueError(f'memo_momentum must be in [0, 1], got {memo_momentum}')
@@ -51,14 +54,26 @@ class MASATracker(BaseTracker):
         self.nms_iou_thr = nms_iou_thr
         self.with_cats = with_cats
         self.motion_gate_iou = motion_gate_iou
+        self.gate_in_softmax = gate_in_softmax
 
     @staticmethod
-    def match_scores(embeds: Tensor, memo_embeds: Tensor) -> Tensor:
-        """``(N, D), (M, D) -> (N, M)`` in [0, 1]: mean of the bi-softmax and the cosine similarity."""
+    def match_scores(embeds: Tensor, memo_embeds: Tensor, valid: Optional[Tensor] = None) -> Tensor:
+        """``(N, D), (M, D) -> (N, M)`` in [0, 1]: mean of the bi-softmax and the cosine similarity.
+
+        ``valid`` (``(N, M)`` bool, optional): the pairs allowed to match (the motion gate). Pairs outside it score 0
+        and take no part in either softmax, so tracks that cannot match a detection do not dilute the bi-softmax of
+        the ones that can (without it, every extra tracklet in memory lowers every score by about ``1 / M``).
+        """
         dots = embeds @ memo_embeds.t()
-        bisoftmax = (dots.softmax(dim=1) + dots.softmax(dim=0)) / 2
+        if valid is not None:
+            dots = dots.masked_fill(~valid, float('-inf'))
+            d2t = torch.nan_to_num(dots.softmax(dim=1), nan=0.0)  # a row/column with no valid pair: all 0
+            t2d = torch.nan_to_num(dots.softmax(dim=0), nan=0.0)
+        else:
+            d2t, t2d = dots.softmax(dim=1), dots.softmax(dim=0)
         cosine = F.normalize(embeds, dim=1) @ F.normalize(memo_embeds, dim=1).t()
-        return (bisoftmax + cosine) / 2
+        scores = ((d2t + t2d) / 2 + cosine) / 2
+        return scores if valid is None else scores * valid.to(scores)
 
     def predicted_boxes(self, frame_id: int) -> Tensor:
         """Each tracklet's last box moved by its last per-frame velocity to ``frame_id``: ``(M, 4)`` xyxy."""
@@ -100,12 +115,16 @@ class MASATracker(BaseTracker):
         if len(order) and not self.empty:
             memo_ids = torch.tensor(self.ids, dtype=torch.long)
             memo_embeds = self.get('embeds').to(embeds)
-            match = self.match_scores(embeds, memo_embeds)
+            valid = None
+            if self.motion_gate_iou is not None:
+                valid = bbox_overlaps(bboxes, self.predicted_boxes(frame_id).to(bboxes)) >= self.motion_gate_iou
+                if not self.gate_in_softmax:
+                    valid, gate = None, valid
+            match = self.match_scores(embeds, memo_embeds, valid)
+            if self.motion_gate_iou is not None and not self.gate_in_softmax:
+                match = match * gate.to(match)
             if self.with_cats:
                 match = match * (labels.view(-1, 1) == self.get('labels').to(labels).view(1, -1)).to(match)
-            if self.motion_gate_iou is not None:
-                gate = bbox_overlaps(bboxes, self.predicted_boxes(frame_id).to(bboxes)) >= self.motion_gate_iou
-                match = match * gate.to(match)
             for i in range(len(order)):
                 conf, j = match[i].max(dim=0)
                 if conf > self.match_score_thr and scores[i] > self.obj_score_thr:

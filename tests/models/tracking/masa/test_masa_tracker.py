@@ -88,3 +88,28 @@ def test_invalid_settings_are_refused():
         MASATracker(memo_momentum=1.5)
     with pytest.raises(ValueError, match='memo_tracklet_frames'):
         MASATracker(memo_tracklet_frames=0)
+
+
+def test_gated_pairs_take_no_part_in_the_bisoftmax():
+    a = torch.tensor([[1., 0.], [0., 1.]])
+    b = torch.tensor([[1., 0.], [0., 1.], [1., 1.]])
+    valid = torch.tensor([[True, False, False], [False, False, False]])
+    s = MASATracker.match_scores(a, b, valid)
+    assert not torch.isnan(s).any()
+    # the only valid pair wins both softmaxes outright: (1 + cosine 1) / 2; everything else scores 0
+    assert torch.allclose(s, torch.tensor([[1., 0., 0.], [0., 0., 0.]]))
+
+
+@pytest.mark.parametrize('gate_in_softmax, keeps_ids', [(True, True), (False, False)])
+def test_many_far_tracklets_do_not_dilute_a_gated_match(gate_in_softmax, keeps_ids):
+    """12 static objects with weak, alike embeddings (as an untrained head gives: small norm, cosine 0.85 between
+    frames): behind the motion gate each detection has one plausible tracklet. Gating inside the bi-softmax keeps
+    every id; gating after it leaves bi-softmax ~ 1/12, the score (1/12 + 0.85) / 2 < 0.5 and every id re-born."""
+    tracker = MASATracker(match_score_thr=0.5, motion_gate_iou=0.1, gate_in_softmax=gate_in_softmax)
+    boxes = torch.tensor([box(25 * k, 10 + 30 * (k % 2)) for k in range(12)], dtype=torch.float32)
+    scores, labels = torch.full((12, ), 0.9), torch.zeros(12, dtype=torch.long)
+    _, first = tracker.associate(boxes, scores, labels, torch.tensor([[0.5, 0.]]).repeat(12, 1), 0)
+    later = torch.tensor([[0.5 * 0.85, 0.5 * (1 - 0.85**2)**0.5]]).repeat(12, 1)
+    keep, ids = tracker.associate(boxes, scores, labels, later, 1)
+    assert (ids.tolist() == first.tolist()) is keeps_ids
+    assert tracker.num_tracks == (12 if keeps_ids else 24)
