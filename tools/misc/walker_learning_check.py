@@ -39,9 +39,9 @@ EVAL_SEEDS = dict(heldout=1000, val=2000)  # other seeds than training (0): othe
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs', 'walker_learning_check'))
-    parser.add_argument('--iters', type=int, default=300, help='training iterations')
+    parser.add_argument('--iters', type=int, default=2400, help='training iterations')
     parser.add_argument('--ann-ratio', type=float, default=0.1, help='fraction of training frames with boxes')
-    parser.add_argument('--train-seqs', type=int, default=8, help='synthetic training sequences')
+    parser.add_argument('--train-seqs', type=int, default=64, help='synthetic training sequences')
     parser.add_argument('--frames', type=int, default=60, help='frames per training sequence')
     parser.add_argument('--eval-set', choices=sorted(EVAL_SEEDS), default='heldout',
                         help='held-out sequences (final numbers) or validation sequences (choosing settings)')
