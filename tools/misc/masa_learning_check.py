@@ -121,9 +121,9 @@ def main(argv=None):
         metrics = evaluate_mot(gt_root, res)['COMBINED']
         rows[name] = {key: metrics[key] for key in KEYS}
 
-    print(f'\n{"tracker":<30}' + ''.join(f'{k:>8}' for k in KEYS))
+    print(f'\n{"tracker":<36}' + ''.join(f'{k:>8}' for k in KEYS))
     for name, row in rows.items():
-        print(f'{name:<30}' + ''.join(f'{row[k] * 100:8.1f}' if isinstance(row[k], float) else f'{row[k]:8d}'
+        print(f'{name:<36}' + ''.join(f'{row[k] * 100:8.1f}' if isinstance(row[k], float) else f'{row[k]:8d}'
                                       for k in KEYS))
     trained, untrained = rows['MASA, trained'], rows['MASA, random weights']
     learned = trained['IDF1'] > untrained['IDF1'] and trained['HOTA'] > untrained['HOTA']
