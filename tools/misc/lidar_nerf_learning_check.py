@@ -204,6 +204,7 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
     if method == 'supervised':
         model_cfg.nerf_head = None
         model_cfg.point_pseudo_label = None
+        model_cfg.teacher = None
     else:
         model_cfg.nerf_start_iter = args.nerf_start
         if args.mask_generator == 'sam':
@@ -219,7 +220,9 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
     t0 = time.time()
     log = []
     diag = dict(pix_correct=0, pix_labelled=0, pix_seen=0, vox_correct=0, vox_labelled=0, vox_in_view=0,
-                ray_correct=0, ray_labelled=0, ray_seen=0)
+                ray_correct=0, ray_labelled=0, ray_seen=0,
+                vox_confusion=torch.zeros(model.decode_head.num_classes, model.decode_head.num_classes,
+                                          dtype=torch.long))
     cls_cache = {}
     for it in range(args.iters):
         lr = args.lr * 0.5 * (1 + np.cos(np.pi * it / args.iters))  # cosine decay
@@ -264,6 +267,11 @@ def accumulate_diagnostics(dbg: dict, diag: dict, cls_cache: dict, ignore_index:
         diag['vox_in_view'] += dbg['num_voxels_in_view']
         diag['vox_labelled'] += len(gt)
         diag['vox_correct'] += int((dbg['voxel_labels'].cpu() == gt).sum())
+        if 'vox_confusion' in diag:  # (C, C): true class x pseudo-label class counts; true labels >= C ignored
+            num_classes = diag['vox_confusion'].shape[0]
+            ok = gt < num_classes
+            diag['vox_confusion'] += torch.bincount(gt[ok] * num_classes + dbg['voxel_labels'].cpu()[ok].clamp(
+                max=num_classes - 1), minlength=num_classes ** 2).view(num_classes, num_classes)
     if 'ray_labels' in dbg:
         rows, cols = dbg['ray_rc']
         t = true[rows.cpu()][:, cols.cpu()]
@@ -280,7 +288,8 @@ def summarise_diagnostics(diag: dict) -> dict:
     return dict(pixel_accuracy=ratio('pix_correct', 'pix_labelled'), pixel_coverage=ratio('pix_labelled', 'pix_seen'),
                 voxel_accuracy=ratio('vox_correct', 'vox_labelled'),
                 voxel_coverage_in_view=ratio('vox_labelled', 'vox_in_view'),
-                ray_accuracy=ratio('ray_correct', 'ray_labelled'), ray_coverage=ratio('ray_labelled', 'ray_seen'))
+                ray_accuracy=ratio('ray_correct', 'ray_labelled'), ray_coverage=ratio('ray_labelled', 'ray_seen'),
+                voxel_confusion_true_x_pseudo=diag['vox_confusion'].tolist() if 'vox_confusion' in diag else None)
 
 
 def main():

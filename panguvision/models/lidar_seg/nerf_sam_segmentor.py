@@ -19,6 +19,12 @@ the info file, so the projection is exact up to the parallax of the two sensors.
 With ``share_classifier=True`` the rendered semantics use the LiDAR classifier (``decode_head.cls_seg``) on the
 interpolated features, so the rendering shows what the LiDAR branch predicts and the mask-cleaned pseudo-labels train
 that branch directly. ``predict`` is ``MinkUNet.predict``: LiDAR only, the NeRF head is not used at inference.
+
+With ``teacher`` set, the point votes inside the masks come from a mean teacher (``teacher.MeanTeacher``: an
+exponential moving average of the backbone and LiDAR classifier, copied from the student when the pseudo-label branch
+switches on, run in eval mode, no gradients) instead of the student itself, as in LaserMix and most semi-supervised
+LiDAR segmentation; the rendered votes (``vote='rendered'`` / ``'both'``) still come from the student's NeRF head.
+``predict`` uses the student.
 """
 from typing import Dict, List, Optional
 
@@ -30,8 +36,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from panguvision.registry import MODELS, TASK_UTILS
-from .pseudo_label import fuse_masks_with_semantics, vote_masks_sparse
+from .pseudo_label import class_balanced_thresholds, fuse_masks_with_semantics, vote_masks_sparse
 from .rays import project_points
+from .teacher import MeanTeacher
 
 __all__ = ['NeRFSAMMinkUNet']
 
@@ -65,9 +72,15 @@ class NeRFSAMMinkUNet(MinkUNet):
             ``loss_weight`` (CE weight), ``vote`` ('points' | 'rendered' | 'both': who votes inside a mask), ``mode``
             and ``threshold`` of the vote (see ``vote_masks_sparse``), ``min_voters`` (a mask with fewer voters gives
             no label). None = the rendered semantics alone are supervised (``pseudo_label``). Works without a NeRF
-            head too (vote 'points').
+            head too (vote 'points'). ``class_balance=dict(keep_ratio=p, momentum=0.9)`` (optional): class-balanced
+            thresholds (CBST): class ``c``'s vote threshold is ``min(threshold, t_c)``, ``t_c`` a running average
+            (``momentum``, over the unlabelled scans) of the confidence that the top ``p`` of the voters predicted as
+            ``c`` reach (``pseudo_label.class_balanced_thresholds``); kept in the ``class_thresholds`` buffer.
         loss_ramp_iters (int): the unlabelled-scan losses (NeRF and point pseudo-labels) rise linearly from 0 to
             their full weight over this many ``loss`` calls after ``nerf_start_iter``; 0 = full weight at once.
+        teacher (dict, optional): ``MeanTeacher`` arguments, e.g. ``dict(momentum=0.99)`` (the weight of the old
+            teacher in the average; Mean Teacher's warm-up ``min(m, 1 - 1 / (t + 1))``): the point votes of
+            ``point_pseudo_label`` come from this EMA teacher; None = from the student.
         loss_lovasz (dict, optional): an extra voxel loss on labelled scans, e.g. ``dict(type='mmdet3d.LovaszLoss',
             loss_type='multi_class', reduction='none')``.
         max_cached_masks (int): image masks are cached per image path (the generator is the slow part); at most this
@@ -79,7 +92,8 @@ class NeRFSAMMinkUNet(MinkUNet):
                  pseudo_label: dict = dict(mode='confidence', threshold=0.5, min_opacity=0.5), ray_stride: int = 4,
                  share_classifier: bool = True, nerf_on_labelled: bool = False, nerf_start_iter: int = 0,
                  loss_lovasz: Optional[dict] = None, max_cached_masks: int = 2000,
-                 point_pseudo_label: Optional[dict] = None, loss_ramp_iters: int = 0, **kwargs) -> None:
+                 point_pseudo_label: Optional[dict] = None, loss_ramp_iters: int = 0, teacher: Optional[dict] = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.loss_lovasz = MODELS.build(loss_lovasz) if loss_lovasz is not None else None
         self.nerf_head = MODELS.build(nerf_head) if nerf_head is not None else None
@@ -105,6 +119,15 @@ class NeRFSAMMinkUNet(MinkUNet):
                                  f"{self.point_pseudo_label_cfg['vote']!r}")
             if self.point_pseudo_label_cfg['vote'] != 'points' and nerf_head is None:
                 raise ValueError("point_pseudo_label.vote='rendered' / 'both' needs a nerf_head")
+            balance = self.point_pseudo_label_cfg.get('class_balance')
+            if balance is not None:
+                self.point_pseudo_label_cfg['class_balance'] = dict(dict(keep_ratio=0.5, momentum=0.9), **balance)
+                # running per-class thresholds; NaN = no estimate yet (the global threshold applies)
+                self.register_buffer('class_thresholds',
+                                     torch.full((self.decode_head.num_classes,), float('nan')))
+        if teacher is not None and point_pseudo_label is None:
+            raise ValueError('teacher needs point_pseudo_label (the teacher casts the point votes)')
+        self.teacher = MeanTeacher(self.student_modules(), **teacher) if teacher is not None else None
         # what the last unlabelled scan's pseudo-labels were (for diagnostics scripts; never used by a loss)
         self.pseudo_debug: Optional[dict] = None
 
@@ -135,9 +158,32 @@ class NeRFSAMMinkUNet(MinkUNet):
                 ramp = 1.0
                 if self.loss_ramp_iters > 0:  # linear warm-up of the unlabelled-scan losses after the start
                     ramp = min(1.0, (self._num_loss_calls - self.nerf_start_iter) / self.loss_ramp_iters)
-                losses.update({k: v * ramp for k, v in self.nerf_loss(x, coords, inputs, data_samples,
-                                                                      nerf_ids).items()})
+                point_probs = self.teacher_point_probs(inputs, coords, nerf_ids) if self.teacher is not None else None
+                losses.update({k: v * ramp for k, v in self.nerf_loss(x, coords, inputs, data_samples, nerf_ids,
+                                                                      point_probs).items()})
         return losses
+
+    def student_modules(self) -> torch.nn.ModuleDict:
+        """The student's modules that the teacher copies: ``backbone``, ``decode_head`` (and ``neck`` if any)."""
+        mods = dict(backbone=self.backbone, decode_head=self.decode_head)
+        if self.with_neck:
+            mods['neck'] = self.neck
+        return torch.nn.ModuleDict(mods)
+
+    @torch.no_grad()
+    def teacher_point_probs(self, inputs: dict, coords: Tensor, ids: List[int]) -> Tensor:
+        """Update the mean teacher from the student's current weights, then return its class probabilities ``(N, C)``
+        for the batch's ``N`` voxels: filled for the voxels of scans ``ids``, 0 elsewhere."""
+        self.teacher.update_parameters(self.student_modules())
+        t = self.teacher.module
+        sel = torch.isin(coords[:, 0], torch.tensor(ids, device=coords.device))
+        feats = t['backbone'](inputs['voxels']['voxels'][sel], inputs['voxels']['coors'][sel])
+        if 'neck' in t:
+            feats = t['neck'](feats)
+        probs = t['decode_head'].cls_seg(feats).softmax(1)
+        out = probs.new_zeros(len(coords), probs.shape[1])
+        out[sel] = probs
+        return out
 
     def _masks(self, image: Tensor, key: str) -> List[np.ndarray]:
         if key and key in self._mask_cache:
@@ -189,9 +235,12 @@ class NeRFSAMMinkUNet(MinkUNet):
         return dict(rows=rows[ok], rc=torch.stack([row[ok], col[ok]], 1))
 
     def render_camera(self, feats: Tensor, coords: Tensor, inputs: dict, data_samples: List[Det3DDataSample],
-                      ids: List[int]) -> Dict[str, Tensor]:
+                      ids: List[int], point_probs: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Render the ray grid of scans ``ids`` and build its pseudo-labels and LiDAR depth targets (and, with
         ``point_pseudo_label``, the pseudo-labels of the scans' voxels).
+
+        ``point_probs`` ``(N, C)``: the class probabilities the voxels vote with inside the masks (the teacher's);
+        None = the student's (``decode_head.cls_seg`` on ``feats``).
 
         Returns:
             dict: ``rendered`` (the NeRF head's output for ``len(ids) * gh * gw`` rays, scan-major, row-major; None
@@ -235,14 +284,17 @@ class NeRFSAMMinkUNet(MinkUNet):
                     rc, pr = [], []
                     if pcfg['vote'] in ('points', 'both'):
                         rc.append(proj['rc'])
-                        pr.append(self.decode_head.cls_seg(feats[proj['rows']]).softmax(1))
+                        pr.append(self.decode_head.cls_seg(feats[proj['rows']]).softmax(1) if point_probs is None
+                                  else point_probs[proj['rows']])
                     if pcfg['vote'] in ('rendered', 'both'):
                         ok = valid[j].flatten()
                         rc.append(torch.stack([rows[:, None].expand(gh, gw).flatten(),
                                                cols[None].expand(gh, gw).flatten()], 1)[ok])
                         pr.append(probs[j].flatten(1).T[ok])
-                    painted = vote_masks_sparse(masks, torch.cat(rc), torch.cat(pr), mode=pcfg['mode'],
-                                                threshold=pcfg['threshold'], min_voters=pcfg['min_voters'],
+                    voter_probs = torch.cat(pr)
+                    painted = vote_masks_sparse(masks, torch.cat(rc), voter_probs, mode=pcfg['mode'],
+                                                threshold=self.vote_thresholds(voter_probs),
+                                                min_voters=pcfg['min_voters'],
                                                 ignore_index=ignore)['labels']
                     vl = painted[proj['rc'][:, 0], proj['rc'][:, 1]]
                     keep = vl != ignore
@@ -283,11 +335,27 @@ class NeRFSAMMinkUNet(MinkUNet):
                     voxel_rows=torch.cat(voxel_rows) if voxel_rows else empty,
                     voxel_labels=torch.cat(voxel_labels) if voxel_labels else empty)
 
+    def vote_thresholds(self, voter_probs: Tensor):
+        """The mask-vote threshold: ``point_pseudo_label.threshold``, or with ``class_balance`` the ``(C,)``
+        per-class thresholds ``min(threshold, t_c)`` after updating the running ``t_c`` with the ``(n, C)``
+        ``voter_probs`` of this scan."""
+        pcfg = self.point_pseudo_label_cfg
+        balance = pcfg.get('class_balance')
+        if balance is None:
+            return pcfg['threshold']
+        est = class_balanced_thresholds(voter_probs, balance['keep_ratio'])
+        old = self.class_thresholds
+        m = balance['momentum']
+        new = torch.where(torch.isnan(old), est, torch.where(torch.isnan(est), old, m * old + (1 - m) * est))
+        self.class_thresholds.copy_(new)
+        return torch.where(torch.isnan(new), torch.full_like(new, pcfg['threshold']),
+                           new.clamp(max=pcfg['threshold']))
+
     def nerf_loss(self, feats: Tensor, coords: Tensor, inputs: dict, data_samples: List[Det3DDataSample],
-                  ids: List[int]) -> Dict[str, Tensor]:
+                  ids: List[int], point_probs: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Losses of scans ``ids``: rendered semantics vs pseudo-labels, rendered vs LiDAR depth (with a NeRF head),
-        and the point pseudo-label CE (with ``point_pseudo_label``)."""
-        out = self.render_camera(feats, coords, inputs, data_samples, ids)
+        and the point pseudo-label CE (with ``point_pseudo_label``; ``point_probs`` as in ``render_camera``)."""
+        out = self.render_camera(feats, coords, inputs, data_samples, ids, point_probs)
         losses = {}
         if out['rendered'] is not None:
             losses.update(self.nerf_head.loss(out['rendered'], out['pseudo_labels'], out['lidar_depth']))

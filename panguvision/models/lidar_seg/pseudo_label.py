@@ -11,7 +11,7 @@ A *mask generator* maps an ``(H, W, 3)`` uint8 RGB image to a list of dicts with
 :func:`fuse_masks_with_semantics` votes inside every mask with the rendered class probabilities and writes the winning
 class to the mask's pixels when the vote is confident enough; every other pixel gets ``ignore_index``.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -19,7 +19,8 @@ from torch import Tensor
 
 from panguvision.registry import TASK_UTILS
 
-__all__ = ['SamMaskGenerator', 'SuperpixelMaskGenerator', 'fuse_masks_with_semantics', 'vote_masks_sparse']
+__all__ = ['SamMaskGenerator', 'SuperpixelMaskGenerator', 'fuse_masks_with_semantics', 'vote_masks_sparse',
+           'class_balanced_thresholds']
 
 
 @TASK_UTILS.register_module()
@@ -121,15 +122,17 @@ def fuse_masks_with_semantics(masks: Sequence[np.ndarray], probs: Tensor, valid:
     return dict(labels=labels, confidence=conf)
 
 
-def _paint_vote(labels: Tensor, conf: Tensor, mask: Tensor, probs: Tensor, mode: str, threshold: float,
+def _paint_vote(labels: Tensor, conf: Tensor, mask: Tensor, probs: Tensor, mode: str, threshold,
                 ignore_index: int) -> None:
-    """Vote of the ``(n, C)`` voter probabilities of one mask; paint the winner (or ``ignore_index``) in place."""
+    """Vote of the ``(n, C)`` voter probabilities of one mask; paint the winner (or ``ignore_index``) in place.
+    ``threshold``: a float, or a ``(C,)`` tensor of per-class thresholds (the winner's entry applies)."""
     if mode == 'majority':
         score = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).float() / len(probs)
     else:
         score = probs.sum(0) / len(probs)
     c = int(score.argmax())
-    if float(score[c]) >= threshold:
+    thr = float(threshold[c]) if isinstance(threshold, Tensor) else threshold
+    if float(score[c]) >= thr:
         labels[mask] = c
         conf[mask] = score[c]
     else:
@@ -138,7 +141,7 @@ def _paint_vote(labels: Tensor, conf: Tensor, mask: Tensor, probs: Tensor, mode:
 
 
 def vote_masks_sparse(masks: Sequence[np.ndarray], voter_rc: Tensor, voter_probs: Tensor, mode: str = 'confidence',
-                      threshold: float = 0.5, min_voters: int = 1,
+                      threshold: Union[float, Tensor] = 0.5, min_voters: int = 1,
                       ignore_index: int = 255) -> Dict[str, Tensor]:
     """Full-resolution pixel pseudo-labels from masks and class probabilities at scattered voter pixels.
 
@@ -151,7 +154,8 @@ def vote_masks_sparse(masks: Sequence[np.ndarray], voter_rc: Tensor, voter_probs
         masks: ``M`` boolean ``(H, W)`` masks.
         voter_rc (Tensor): ``(n, 2)`` long (row, column) of each voter, inside the image.
         voter_probs (Tensor): ``(n, C)`` class probabilities of each voter.
-        mode, threshold, ignore_index: as in :func:`fuse_masks_with_semantics`.
+        mode, threshold, ignore_index: as in :func:`fuse_masks_with_semantics`; ``threshold`` may also be a ``(C,)``
+            tensor of per-class thresholds (see :func:`class_balanced_thresholds`): the winning class's applies.
         min_voters (int): a mask with fewer voters stays ``ignore_index``.
     Returns:
         dict: ``labels`` ``(H, W)`` long, ``confidence`` ``(H, W)``; masks are painted from the largest to the
@@ -177,3 +181,28 @@ def vote_masks_sparse(masks: Sequence[np.ndarray], voter_rc: Tensor, voter_probs
             continue
         _paint_vote(labels, conf, m, voter_probs[inside], mode, threshold, ignore_index)
     return dict(labels=labels, confidence=conf)
+
+
+def class_balanced_thresholds(probs: Tensor, keep_ratio: float, min_count: int = 10) -> Tensor:
+    """Per-class confidence thresholds of class-balanced self-training (CBST, Zou et al., ECCV 2018).
+
+    For every class ``c``, the threshold is the confidence that the most confident ``keep_ratio`` of the voters
+    predicted as ``c`` reach: the ``(1 - keep_ratio)`` quantile of their winning probability. A class the model is
+    less sure of gets a lower threshold, so that the pseudo-labels do not drift towards the classes it is confident on.
+
+    Args:
+        probs (Tensor): ``(n, C)`` class probabilities.
+        keep_ratio (float): in (0, 1], the fraction of each class's predictions above its threshold.
+        min_count (int): classes predicted fewer times get NaN (no estimate).
+    Returns:
+        Tensor: ``(C,)`` thresholds, NaN for classes with fewer than ``min_count`` predictions.
+    """
+    if not 0.0 < keep_ratio <= 1.0:
+        raise ValueError(f'keep_ratio must be in (0, 1], got {keep_ratio}')
+    conf, pred = probs.max(1)
+    out = torch.full((probs.shape[1],), float('nan'), device=probs.device)
+    for c in range(probs.shape[1]):
+        cc = conf[pred == c]
+        if len(cc) >= max(min_count, 1):
+            out[c] = torch.quantile(cc.float(), 1.0 - keep_ratio)
+    return out
