@@ -67,7 +67,8 @@ class NeRFSAMMinkUNet(MinkUNet):
         ray_stride (int): one ray per ``ray_stride`` x ``ray_stride`` pixel cell.
         share_classifier (bool): render with the LiDAR classifier (see module docstring).
         nerf_on_labelled (bool): also apply the NeRF losses to labelled scans.
-        nerf_start_iter (int): number of ``loss`` calls before the NeRF branch switches on (a warm-up on labels).
+        nerf_start_iter (int): number of ``loss`` calls before the NeRF branch switches on (a warm-up on labels);
+            the calls are counted in the ``num_loss_calls`` buffer (saved in checkpoints).
         point_pseudo_label (dict, optional): pseudo-labels on the unlabelled scans' points (see module docstring):
             ``loss_weight`` (CE weight), ``vote`` ('points' | 'rendered' | 'both': who votes inside a mask), ``mode``
             and ``threshold`` of the vote (see ``vote_masks_sparse``), ``min_voters`` (a mask with fewer voters gives
@@ -107,7 +108,8 @@ class NeRFSAMMinkUNet(MinkUNet):
         self.share_classifier = share_classifier
         self.nerf_on_labelled = nerf_on_labelled
         self.nerf_start_iter = nerf_start_iter
-        self._num_loss_calls = 0
+        # ``loss`` calls so far (a buffer, so that a resumed run switches the branch on / ramps it at the same step)
+        self.register_buffer('num_loss_calls', torch.zeros((), dtype=torch.long))
         self.loss_ramp_iters = loss_ramp_iters
         self.point_pseudo_label_cfg = None
         if point_pseudo_label is not None:
@@ -150,14 +152,15 @@ class NeRFSAMMinkUNet(MinkUNet):
                 losses['loss_lovasz'] = self.loss_lovasz(logits, target, ignore_index=self.decode_head.ignore_index)
         else:
             losses['loss_sem_seg'] = x.sum() * 0  # the key of mmdet3d's Base3DDecodeHead
-        self._num_loss_calls += 1
+        self.num_loss_calls += 1
+        calls = int(self.num_loss_calls)
         active = self.nerf_head is not None or self.point_pseudo_label_cfg is not None
-        if active and 'imgs' in inputs and self._num_loss_calls > self.nerf_start_iter:
+        if active and 'imgs' in inputs and calls > self.nerf_start_iter:
             nerf_ids = [i for i, flag in enumerate(labelled) if self.nerf_on_labelled or not flag]
             if nerf_ids:
                 ramp = 1.0
                 if self.loss_ramp_iters > 0:  # linear warm-up of the unlabelled-scan losses after the start
-                    ramp = min(1.0, (self._num_loss_calls - self.nerf_start_iter) / self.loss_ramp_iters)
+                    ramp = min(1.0, (calls - self.nerf_start_iter) / self.loss_ramp_iters)
                 point_probs = self.teacher_point_probs(inputs, coords, nerf_ids) if self.teacher is not None else None
                 losses.update({k: v * ramp for k, v in self.nerf_loss(x, coords, inputs, data_samples, nerf_ids,
                                                                       point_probs).items()})

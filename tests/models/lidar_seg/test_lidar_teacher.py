@@ -129,10 +129,11 @@ def test_checkpoint_keeps_the_teacher_so_resume_is_exact():
     for _ in range(2):
         model.train_step(copy.deepcopy(batch), optim)
     state = copy.deepcopy(model.state_dict())
-    assert 'teacher.steps' in state and 'class_thresholds' in state
+    assert 'teacher.steps' in state and 'class_thresholds' in state and int(state['num_loss_calls']) == 2
     assert any(k.startswith('teacher.module.backbone.') for k in state)
     resumed = _teacher_model(class_balance=dict(keep_ratio=0.5))
     resumed.load_state_dict(state)
+    assert int(resumed.num_loss_calls) == 2 and int(resumed.teacher.steps) == 2
     optim2 = _optim(resumed)
     optim2.load_state_dict(copy.deepcopy(optim.state_dict()))
     torch.manual_seed(1)
