@@ -5,7 +5,7 @@ _base_ = [
 ]
 train_pipeline = [
     dict(type='LoadSRImages', keys=('gt', )),
-    dict(type='RandomHRCrop', patch_size=64),  # HR 64 -> latent 16x16 -> 8x8 tokens; LQ 16x16
+    dict(type='RandomHRCrop', patch_size=64),  # HR 64 -> latent 32x32 (VAE factor 2) -> 16x16 tokens; LQ 16x16
     dict(type='RealESRGANDegradation', scale=4),
     dict(type='PackSRInputs'),
 ]

@@ -130,3 +130,19 @@ def test_loss_is_log2_at_init_and_training_prefers_winners(preference_file, tmp_
 def test_model_without_protocol_is_refused():
     with pytest.raises(TypeError, match='encode_images'):
         DSPOWrapper(nn.Linear(2, 2))
+
+
+def test_timestep_range_replaces_the_training_density(monkeypatch):
+    seen = []
+    wrapper = DSPOWrapper(TinyFlowSR(), timestep_range=(0.0, 0.3))
+    monkeypatch.setattr(wrapper.policy, 'sample_timesteps', lambda n, g: pytest.fail('training density was used'))
+    torch.manual_seed(0)
+    for _ in range(200):
+        seen.append(wrapper._timestep().item())
+    assert 0.0 <= min(seen) and max(seen) < 0.3 and max(seen) > 0.25  # uniform over the range
+    default = DSPOWrapper(TinyFlowSR())
+    monkeypatch.setattr(default.policy, 'sample_timesteps', lambda n, g: torch.full((n, ), 0.75))
+    assert default._timestep().item() == 0.75
+    for bad in ((0.5, 0.5), (-1.0, 0.2)):
+        with pytest.raises(ValueError, match='timestep_range'):
+            DSPOWrapper(TinyFlowSR(), timestep_range=bad)

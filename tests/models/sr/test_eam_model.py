@@ -202,3 +202,46 @@ def test_sampler_reaches_the_target_with_an_oracle_velocity(model, monkeypatch):
     monkeypatch.setattr(model, 'denoise', oracle)
     out = model.sample(torch.rand(1, 3, 16, 16), ['a photo'], num_steps=4)
     assert torch.allclose(out, model.decode_latents(x0), atol=1e-4)
+
+
+def test_start_sigma_starts_from_the_noised_lr_latent(model, monkeypatch):
+    """start_sigma < 1 (SD3 img2img): the first velocity call sees (1 - sigma) c + sigma eps at the first sampling
+    sigma <= start_sigma, only the remaining steps run, and an oracle velocity still lands on the target."""
+    lq = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(6))
+    lr = model.lr_latent(lq, (64, 64))
+    eps = torch.randn(lr.shape, generator=torch.Generator().manual_seed(0))  # test_cfg seed 0
+    x0 = torch.randn(lr.shape, generator=torch.Generator().manual_seed(7))
+    seen = []
+
+    def oracle(noisy, t, condition):
+        seen.append((noisy.clone(), t.clone()))
+        return (noisy - x0) / (t / 1000).view(-1, 1, 1, 1)
+
+    monkeypatch.setattr(model, 'denoise', oracle)
+    out = model.sample(lq, ['a photo'], num_steps=8, start_sigma=0.5)
+    from diffusers import FlowMatchEulerDiscreteScheduler
+    scheduler = FlowMatchEulerDiscreteScheduler(shift=model.flow_cfg['shift'])
+    scheduler.set_timesteps(8)
+    expected = [float(t) for t in scheduler.timesteps if t / 1000 <= 0.5 + 1e-6]
+    assert 0 < len(expected) < 8 and [float(t[0]) for _, t in seen] == pytest.approx(expected)
+    sigma = seen[0][1][0].item() / 1000
+    assert sigma <= 0.5 and torch.allclose(seen[0][0], (1 - sigma) * lr + sigma * eps, atol=1e-5)
+    assert torch.allclose(out, model.decode_latents(x0), atol=1e-4)
+    seen.clear()
+    model.sample(lq, ['a photo'], num_steps=8, start_sigma=1.0)
+    assert len(seen) == 8 and torch.allclose(seen[0][0], eps)
+    with pytest.raises(ValueError, match='start_sigma'):
+        model.sample(lq, ['a photo'], start_sigma=0.0)
+
+
+def test_seed_none_draws_from_the_global_rng(model):
+    lq = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(8))
+    model.test_cfg['seed'] = None
+    try:
+        outs = []
+        for seed in (1, 1, 2):
+            torch.manual_seed(seed)
+            outs.append(model.sample(lq, ['a photo']))
+    finally:
+        model.test_cfg['seed'] = 0
+    assert torch.equal(outs[0], outs[1]) and not torch.equal(outs[0], outs[2])

@@ -18,7 +18,7 @@ candidate and instance enter :func:`dspo_loss` with the area weights. The user's
 (``feedback``) is given to ``encode_condition`` as the negative prompt.
 """
 import copy
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -36,11 +36,15 @@ class DSPOWrapper(BaseModel):
         model: config or instance of a diffusion SR model implementing the protocol above.
         init_checkpoint: optional weights of the pre-trained model (loaded into policy and reference alike).
         beta: Diffusion-DPO's KL strength (scale it with the error magnitude; Diffusion-DPO used 2000-5000 on SD).
+        timestep_range: optional ``(low, high)`` in the model's timestep units: the loss's timesteps are drawn
+            uniformly there instead of from the model's training density, e.g. ``(0, 600)`` for a sampler that starts
+            from the LR latent at sigma 0.6 and never visits higher noise (the preferences only matter where the
+            sampler runs). ``None``: ``policy.sample_timesteps``.
         data_preprocessor: default :class:`mmengine.model.BaseDataPreprocessor` (moves tensors to the device).
     """
 
     def __init__(self, model: Union[dict, nn.Module], init_checkpoint: Optional[str] = None, beta: float = 2000.0,
-                 data_preprocessor: Optional[dict] = None) -> None:
+                 timestep_range: Optional[Sequence[float]] = None, data_preprocessor: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor)
         self.policy = MODELS.build(model) if isinstance(model, dict) else model
         missing = [name for name in PROTOCOL if not callable(getattr(self.policy, name, None))]
@@ -52,6 +56,10 @@ class DSPOWrapper(BaseModel):
             self.policy.load_state_dict(load_weights_file(init_checkpoint), strict=True)
         self.reference = copy.deepcopy(self.policy).requires_grad_(False).eval()
         self.beta = beta
+        if timestep_range is not None and not 0 <= float(timestep_range[0]) < float(timestep_range[1]):
+            raise ValueError(f'DSPOWrapper timestep_range must be (low, high) with 0 <= low < high, got '
+                             f'{timestep_range}')
+        self.timestep_range = None if timestep_range is None else tuple(float(v) for v in timestep_range)
 
     def train(self, mode: bool = True) -> 'DSPOWrapper':
         super().train(mode)
@@ -62,13 +70,20 @@ class DSPOWrapper(BaseModel):
         """The trained model's weights with the plain model's key names (strictly loadable into it)."""
         return {k: v.detach().clone() for k, v in self.policy.state_dict().items()}
 
+    def _timestep(self) -> torch.Tensor:
+        """``(1,)`` timestep shared by a record's candidates."""
+        if self.timestep_range is None:
+            return self.policy.sample_timesteps(1, None)
+        low, high = self.timestep_range
+        return low + (high - low) * torch.rand(1)
+
     def _sample_loss(self, lq: torch.Tensor, sample) -> torch.Tensor:
         candidates = sample.candidates.float() / 255.0  # (N, 3, H, W)
         latents = self.policy.encode_images(candidates)
         with torch.no_grad():
             ref_latents = self.reference.encode_images(candidates)
         noise = torch.randn(latents.shape[1:], device=latents.device, dtype=latents.dtype).expand_as(latents)
-        t = self.policy.sample_timesteps(1, None).to(latents.device).expand(latents.shape[0])
+        t = self._timestep().to(latents.device).expand(latents.shape[0])
         prompt, feedback = sample.metainfo.get('prompt', ''), sample.metainfo.get('feedback')
         lq = lq[None].float() / 255.0
         noisy, target = self.policy.noisy_and_target(latents, noise, t)

@@ -93,7 +93,8 @@ class EAM(SRModel):
         prompter: optional :class:`SubjectPrompter` config; used at inference (and in training when
             ``train_prompter=True``).
         text_drop_prob: probability of an empty prompt in training (enables classifier-free guidance).
-        test_cfg: ``num_steps``, ``guidance_scale`` (1: no CFG), ``negative_prompt``, ``seed``, ``latent_tile`` /
+        test_cfg: ``num_steps``, ``guidance_scale`` (1: no CFG), ``negative_prompt``, ``seed`` (``None``: torch's
+            global RNG), ``start_sigma`` (1: from pure noise; < 1: from the noised LR latent), ``latent_tile`` /
             ``latent_tile_overlap`` (latent pixels) or ``tile_size`` / ``tile_overlap`` (LR pixels, as other SR
             models), ``prompt`` (overrides every prompt).
     """
@@ -338,13 +339,19 @@ class EAM(SRModel):
     @torch.no_grad()
     def sample(self, lq: torch.Tensor, prompts: Sequence[str], negative_prompt: str = '',
                num_steps: Optional[int] = None, guidance_scale: Optional[float] = None,
-               seed: Optional[int] = None) -> torch.Tensor:
-        """Super-resolve ``lq`` ``(B, 3, h, w)`` in ``[0, 1]`` -> ``(B, 3, h*s, w*s)`` in ``[0, 1]``."""
+               seed: Optional[int] = None, start_sigma: Optional[float] = None) -> torch.Tensor:
+        """Super-resolve ``lq`` ``(B, 3, h, w)`` in ``[0, 1]`` -> ``(B, 3, h*s, w*s)`` in ``[0, 1]``.
+
+        ``seed`` (default ``test_cfg.seed``, 0; ``None`` there draws from torch's global RNG) fixes the noise.
+        ``start_sigma`` (default ``test_cfg.start_sigma``, 1.0) is where the flow starts: 1 is pure noise; below 1
+        the sampler starts, as diffusers' SD3 img2img pipeline does at that strength, from the LR latent noised to
+        that level, ``(1 - sigma) c + sigma eps``, and runs the remaining Euler steps of the same schedule."""
         from diffusers import FlowMatchEulerDiscreteScheduler
         cfg = self.test_cfg
         num_steps = num_steps or cfg.get('num_steps', 20)
         guidance = cfg.get('guidance_scale', 1.0) if guidance_scale is None else guidance_scale
         seed = cfg.get('seed', 0) if seed is None else seed
+        start_sigma = float(cfg.get('start_sigma', 1.0)) if start_sigma is None else float(start_sigma)
         b, _, h, w = lq.shape
         out_h, out_w = h * self.scale, w * self.scale
         mult = self.vae_factor * self.patch_size
@@ -360,12 +367,30 @@ class EAM(SRModel):
         scheduler = FlowMatchEulerDiscreteScheduler(num_train_timesteps=self.num_train_timesteps,
                                                     shift=self.flow_cfg['shift'])
         scheduler.set_timesteps(num_steps, device=lq.device)
-        gen = torch.Generator().manual_seed(int(seed))
-        latents = torch.randn(cond['lr_latent'].shape, generator=gen).to(lq.device)
-        for t in scheduler.timesteps:
+        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None  # None: torch's global RNG
+        noise = torch.randn(cond['lr_latent'].shape, generator=gen).to(lq.device)
+        timesteps, latents = self._start(scheduler, noise, cond['lr_latent'], start_sigma)
+        for t in timesteps:
             v = self._velocity(latents, t.expand(b), cond, guidance)
             latents = scheduler.step(v, t, latents).prev_sample
         return self.decode_latents(latents)[..., :out_h, :out_w]
+
+    @staticmethod
+    def _start(scheduler, noise: torch.Tensor, lr_latent: torch.Tensor, start_sigma: float):
+        """``(timesteps, initial latents)``: all steps from pure noise (``start_sigma >= 1``), else the steps whose
+        sigma is at most ``start_sigma`` from the LR latent noised to the first of them (SD3 img2img)."""
+        if not 0.0 < start_sigma <= 1.0:
+            raise ValueError(f'EAM test_cfg.start_sigma must be in (0, 1], got {start_sigma}')
+        if start_sigma >= 1.0:
+            return scheduler.timesteps, noise
+        sigmas = scheduler.sigmas[:-1].cpu()
+        first = int((sigmas > start_sigma + 1e-6).sum())
+        if first >= len(sigmas):
+            raise ValueError(f'EAM: start_sigma {start_sigma} is below the last sampling sigma {float(sigmas[-1]):.4f}')
+        scheduler.set_begin_index(first)
+        timesteps = scheduler.timesteps[first:]
+        sigma = float(sigmas[first])
+        return timesteps, (1.0 - sigma) * lr_latent + sigma * noise
 
     def infer(self, inputs: torch.Tensor, data_samples=None) -> torch.Tensor:
         prompts = self._prompts(inputs, data_samples, use_prompter=True)

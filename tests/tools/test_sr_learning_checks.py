@@ -1,0 +1,70 @@
+"""tools/misc/eam_learning_check.py and tools/misc/dspo_learning_check.py: the binomial interval of the DSPO win rate
+and a few-iteration run of both checks end to end (their JSON agrees with itself and with the exit status)."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / 'tools' / 'misc' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_wilson_interval():
+    wilson = _load('dspo_learning_check').wilson
+    low, high = wilson(50, 100)
+    assert low == pytest.approx(0.4038, abs=1e-4) and high == pytest.approx(0.5962, abs=1e-4)
+    low, high = wilson(96, 96)
+    assert high == pytest.approx(1.0) and 0.95 < low < 0.97
+    low, high = wilson(0, 10)
+    assert low == pytest.approx(0.0, abs=1e-12) and 0.27 < high < 0.28
+
+
+def test_selection_splits_use_the_training_photographs_degraded_afresh():
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'eam' / 'eam_tiny_x4_realesrgan_builtin.py'))
+    held_out = cfg.test_dataloader.dataset
+    for ds in (_load('dspo_learning_check').eval_dataset_cfg(cfg, 'select'),
+               _load('eam_learning_check').selection_dataset_cfg(cfg, 777)):
+        assert ds.dataset['split'] == 'train' and ds.seed == 777 and ds.seed != held_out.seed
+    assert _load('dspo_learning_check').eval_dataset_cfg(cfg, 'test') == held_out
+    assert held_out.dataset['split'] == 'val'  # the configs' own test set is untouched
+
+
+@pytest.mark.slow
+def test_both_checks_run_and_report_consistently(run_tool, tmp_path):
+    pytest.importorskip('diffusers', reason='EAM builds on diffusers')
+    eam = tmp_path / 'eam'
+    proc = run_tool('tools/misc/eam_learning_check.py', '--vae-iters', 2, '--base-iters', 2, '--iters', 2,
+                    '--batch-size', 2, '--steps', 1, 2, '--start-sigmas', 1.0, 0.5, '--crop', 64,
+                    '--out', eam, cwd=ROOT, check=False)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    res = json.loads((eam / 'result.json').read_text())
+    assert res['psi_dit_minus_base_at_init'] == 0.0  # Psi-DiT on the trained base starts as the base model
+    # (1 step, 1.0), (2 steps, 1.0), (2 steps, 0.5); one step cannot start below pure noise
+    settings = {(1, 1.0), (2, 1.0), (2, 0.5)}
+    assert {k.split('@', 1)[1] for k in res if k.startswith('eam_psnr@')} == {f'{a}steps@{b}' for a, b in settings}
+    chosen = (res['selected_steps'], res['selected_start_sigma'])
+    assert chosen in settings and res['selection']['images'] == 'train photographs'
+    best = max(res['selection'][f'eam_psnr@{a}steps@{b}'] for a, b in settings)
+    assert res['selection'][f'eam_psnr@{chosen[0]}steps@{chosen[1]}'] == best
+    assert res['beats_bicubic'] == (res['eam_psnr_selected'] > res['bicubic_psnr'])
+    assert proc.returncode == (0 if res['beats_bicubic'] and res['vae_above_bicubic'] else 1)
+    assert len(res['per_image']) == 3 and 'follows_lr_margin@2steps@1.0' in res
+    assert (eam / 'eam_tiny.pth').is_file() and (eam / 'eam_tiny_trained.py').is_file()
+    dspo = tmp_path / 'dspo'
+    proc = run_tool('tools/misc/dspo_learning_check.py', '--eam-dir', eam, '--train-images', 2, '--num-samples', 2,
+                    '--iters', 2, '--batch-size', 1, '--test-crops', 1, '--test-size', 64, '--seeds', 2,
+                    '--out', dspo, cwd=ROOT, check=False)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    res = json.loads((dspo / 'result.json').read_text())
+    assert res['n_pairs'] == 3 * 1 * 2 and res['preference_records'] >= 1
+    low, high = res['win_rate_ci95']
+    assert low <= res['win_rate'] <= high
+    assert proc.returncode == (0 if low > 0.5 else 1)
