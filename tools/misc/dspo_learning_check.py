@@ -131,7 +131,8 @@ def main(argv=None):
     init_default_scope('panguvision')
     os.makedirs(args.out, exist_ok=True)
     result = dict(eam_dir=args.eam_dir, eval_split=args.eval_split, train_images=args.train_images,
-                  num_samples=args.num_samples, iters=args.iters, batch_size=args.batch_size, lr=args.lr, beta=args.beta,
+                  num_samples=args.num_samples, iters=args.iters, batch_size=args.batch_size, lr=args.lr,
+                  beta=args.beta,
                   timestep_max=args.timestep_max, start_sigma=cfg.model.test_cfg.start_sigma,
                   steps=cfg.model.test_cfg.num_steps, masks='superpixel (SAM stand-in)', judge='metric:psnr')
 
