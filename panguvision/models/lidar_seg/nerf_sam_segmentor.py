@@ -30,9 +30,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from mmdet3d.models.segmentors import MinkUNet
 from mmdet3d.structures import Det3DDataSample, PointData
-import torch.nn.functional as F
 from torch import Tensor
 
 from panguvision.registry import MODELS, TASK_UTILS

@@ -116,8 +116,8 @@ def test_point_pseudo_labels_come_from_the_teacher():
 
     init_default_scope('panguvision')
     torch.manual_seed(0)
-    student_only = MODELS.build(dict(copy.deepcopy(TINY), point_pseudo_label=dict(vote='points', threshold=0.0,
-                                                                                   min_voters=1))).train()
+    votes = dict(vote='points', threshold=0.0, min_voters=1)
+    student_only = MODELS.build(dict(copy.deepcopy(TINY), point_pseudo_label=votes)).train()
     student_only.train_step(copy.deepcopy(batch), _optim(student_only))
     assert not bool((student_only.pseudo_debug['voxel_labels'] == 2).all())  # the student alone says otherwise
 
