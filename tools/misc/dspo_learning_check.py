@@ -1,7 +1,7 @@
 """Does DSPO fine-tuning raise the judge's metric? Win rate of a DSPO-aligned tiny EAM over the pre-trained one.
 
-``OMP_NUM_THREADS=1 python tools/misc/dspo_learning_check.py --eam-dir work_dirs/eam_learning [--train-images 24]
-[--num-samples 4] [--iters 150] [--test-crops 8] [--seeds 4] [--out work_dirs/dspo_learning]``
+``OMP_NUM_THREADS=1 python tools/misc/dspo_learning_check.py --eam-dir work_dirs/eam_learning [--train-images 96]
+[--timestep-max 600] [--num-samples 4] [--iters 150] [--test-crops 8] [--seeds 4] [--out work_dirs/dspo_learning]``
 
 ``--eam-dir`` is the output of ``tools/misc/eam_learning_check.py --out`` (``eam_tiny.pth`` + ``eam_tiny_trained.py``).
 
@@ -36,15 +36,15 @@ import torch
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--eam-dir', required=True)
-    p.add_argument('--train-images', type=int, default=24)
+    p.add_argument('--train-images', type=int, default=96)
     p.add_argument('--num-samples', type=int, default=4)
     p.add_argument('--iters', type=int, default=150)
     p.add_argument('--batch-size', type=int, default=4, help='preference records per step')
     p.add_argument('--lr', type=float, default=2e-4)
     p.add_argument('--beta', type=float, default=1000.0)
-    p.add_argument('--timestep-max', type=float, default=None,
-                   help="DSPO loss timesteps uniform in [0, this) (DSPOWrapper's timestep_range); default: the "
-                        "model's training density")
+    p.add_argument('--timestep-max', type=float, default=600.0,
+                   help="DSPO loss timesteps uniform in [0, this) (DSPOWrapper's timestep_range; 600 = the tiny "
+                        "EAM's sampler start, sigma 0.6); a negative value: the model's training density")
     p.add_argument('--eval-split', choices=['test', 'select'], default='test',
                    help="'test': the 3 held-out photographs; 'select': the training photographs degraded afresh")
     p.add_argument('--test-crops', type=int, default=8, help='HR crops per evaluation photograph')
@@ -151,7 +151,7 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     pretrained = init_model(config, ckpt, device='cpu')
     wrapper = DSPOWrapper(init_model(config, ckpt, device='cpu'), beta=args.beta,
-                          timestep_range=None if args.timestep_max is None else (0.0, args.timestep_max))
+                          timestep_range=None if args.timestep_max < 0 else (0.0, args.timestep_max))
     params = [p for p in wrapper.policy.parameters() if p.requires_grad]
     result['trainable_params'] = sum(p.numel() for p in params)
     opt = torch.optim.Adam(params, lr=args.lr)

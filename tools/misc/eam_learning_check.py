@@ -1,6 +1,6 @@
 """Does a tiny EAM learn? Train it on degraded built-in photographs and compare its PSNR with bicubic on held-out ones.
 
-``OMP_NUM_THREADS=1 python tools/misc/eam_learning_check.py [--vae-iters 800] [--base-iters 600] [--iters 800]
+``OMP_NUM_THREADS=1 python tools/misc/eam_learning_check.py [--vae-iters 1200] [--base-iters 1500] [--iters 3000]
 [--steps 1 4 8] [--start-sigmas 1.0 0.6 0.4] [--out DIR]``
 
 The tiny parts are random, so the recipe is EAM's applied to models we train first:
@@ -43,11 +43,11 @@ import torch.nn.functional as F
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--config', default='configs/eam/eam_tiny_x4_realesrgan_builtin.py')
-    p.add_argument('--vae-iters', type=int, default=800)
+    p.add_argument('--vae-iters', type=int, default=1200)
     p.add_argument('--no-vae-colour-aug', action='store_true',
                    help='train the VAE without the colour permutation / negative augmentation')
-    p.add_argument('--base-iters', type=int, default=600, help='pre-training of the base DiT (0: keep it random)')
-    p.add_argument('--iters', type=int, default=800, help='Psi-DiT (LR stream) iterations')
+    p.add_argument('--base-iters', type=int, default=1500, help='pre-training of the base DiT (0: keep it random)')
+    p.add_argument('--iters', type=int, default=3000, help='Psi-DiT (LR stream) iterations')
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--steps', type=int, nargs='+', default=[1, 4, 8], help='sampling steps (of the full schedule)')
