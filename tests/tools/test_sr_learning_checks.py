@@ -42,18 +42,27 @@ def test_both_checks_run_and_report_consistently(run_tool, tmp_path):
     pytest.importorskip('diffusers', reason='EAM builds on diffusers')
     eam = tmp_path / 'eam'
     proc = run_tool('tools/misc/eam_learning_check.py', '--vae-iters', 2, '--base-iters', 2, '--iters', 2,
-                    '--batch-size', 2, '--steps', 1, 2, '--start-sigmas', 1.0, 0.5, '--crop', 64,
-                    '--out', eam, cwd=ROOT, check=False)
+                    '--batch-size', 2, '--steps', 1, 2, '--start-sigmas', 1.0, 0.5, '--num-samples', 1, 2,
+                    '--crop', 64, '--out', eam, cwd=ROOT, check=False)
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     res = json.loads((eam / 'result.json').read_text())
     assert res['psi_dit_minus_base_at_init'] == 0.0  # Psi-DiT on the trained base starts as the base model
-    # (1 step, 1.0), (2 steps, 1.0), (2 steps, 0.5); one step cannot start below pure noise
-    settings = {(1, 1.0), (2, 1.0), (2, 0.5)}
-    assert {k.split('@', 1)[1] for k in res if k.startswith('eam_psnr@')} == {f'{a}steps@{b}' for a, b in settings}
-    chosen = (res['selected_steps'], res['selected_start_sigma'])
-    assert chosen in settings and res['selection']['images'] == 'train photographs'
-    best = max(res['selection'][f'eam_psnr@{a}steps@{b}'] for a, b in settings)
-    assert res['selection'][f'eam_psnr@{chosen[0]}steps@{chosen[1]}'] == best
+    # (1 step, 1.0), (2 steps, 1.0), (2 steps, 0.5), each with 1 and 2 averaged samples; one step cannot start below
+    # pure noise
+    keys = {'1steps@1.0', '2steps@1.0', '2steps@0.5'}
+    keys |= {k + 'x2' for k in keys}
+    assert {k.split('@', 1)[1] for k in res if k.startswith('eam_psnr@')} == keys
+    chosen = f"{res['selected_steps']}steps@{res['selected_start_sigma']}"
+    chosen += 'x2' if res['selected_num_samples'] == 2 else ''
+    assert chosen in keys and res['selection']['images'] == 'train photographs'
+    best = max(res['selection'][f'eam_psnr@{k}'] for k in keys)
+    assert res['selection'][f'eam_psnr@{chosen}'] == best
+    # --reuse --reuse-psi: the same VAE, base and Psi-DiT, evaluated again: the same numbers
+    again = tmp_path / 'again'
+    run_tool('tools/misc/eam_learning_check.py', '--reuse', eam, '--reuse-psi', '--steps', 2, '--start-sigmas', 0.5,
+             '--num-samples', 1, '--crop', 64, '--out', again, cwd=ROOT, check=False)
+    res2 = json.loads((again / 'result.json').read_text())
+    assert res2['eam_psnr@2steps@0.5'] == res['eam_psnr@2steps@0.5'] and 'vae_train_s' not in res2
     assert res['beats_bicubic'] == (res['eam_psnr_selected'] > res['bicubic_psnr'])
     assert proc.returncode == (0 if res['beats_bicubic'] and res['vae_above_bicubic'] else 1)
     assert len(res['per_image']) == 3 and 'follows_lr_margin@2steps@1.0' in res

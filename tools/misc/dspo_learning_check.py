@@ -3,7 +3,8 @@
 ``OMP_NUM_THREADS=1 python tools/misc/dspo_learning_check.py --eam-dir work_dirs/eam_learning [--train-images 96]
 [--timestep-max 600] [--num-samples 4] [--iters 150] [--test-crops 8] [--seeds 4] [--out work_dirs/dspo_learning]``
 
-``--eam-dir`` is the output of ``tools/misc/eam_learning_check.py --out`` (``eam_tiny.pth`` + ``eam_tiny_trained.py``).
+``--eam-dir`` is the output of ``tools/misc/eam_learning_check.py --out`` (``eam_tiny.pth`` + ``eam_tiny_trained.py``);
+its sampler (steps, start sigma) is used with ``--eam-num-samples`` (default 1) samples per output.
 
 1. Training LQ / GT pairs: ``--train-images`` seeded 64x64 HR crops of the built-in *training* photographs with the
    Real-ESRGAN degradation (the EAM config's training pipeline), written as PNGs.
@@ -50,6 +51,9 @@ def parse_args(argv=None):
     p.add_argument('--test-crops', type=int, default=8, help='HR crops per evaluation photograph')
     p.add_argument('--test-size', type=int, default=128, help='HR side of a held-out crop')
     p.add_argument('--seeds', type=int, default=4, help='sampling seeds per held-out crop')
+    p.add_argument('--eam-num-samples', type=int, default=1,
+                   help="the EAM's test_cfg.num_samples here (1: DSPO ranks, aligns and compares single samples, "
+                        "not the averaged posterior-mean output of the trained config)")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default='work_dirs/dspo_learning')
     return p.parse_args(argv)
@@ -125,16 +129,19 @@ def main(argv=None):
     sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__))))
     import build_dspo_preferences
 
-    config = osp.join(args.eam_dir, 'eam_tiny_trained.py')
     ckpt = osp.join(args.eam_dir, 'eam_tiny.pth')
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(osp.join(args.eam_dir, 'eam_tiny_trained.py'))
     init_default_scope('panguvision')
     os.makedirs(args.out, exist_ok=True)
+    cfg.model.test_cfg.num_samples = args.eam_num_samples
+    config = osp.join(args.out, 'eam_tiny_for_dspo.py')  # the trained config with this sampler, for the builder
+    cfg.dump(config)
     result = dict(eam_dir=args.eam_dir, eval_split=args.eval_split, train_images=args.train_images,
                   num_samples=args.num_samples, iters=args.iters, batch_size=args.batch_size, lr=args.lr,
                   beta=args.beta,
                   timestep_max=args.timestep_max, start_sigma=cfg.model.test_cfg.start_sigma,
-                  steps=cfg.model.test_cfg.num_steps, masks='superpixel (SAM stand-in)', judge='metric:psnr')
+                  steps=cfg.model.test_cfg.num_steps, eam_num_samples=args.eam_num_samples,
+                  masks='superpixel (SAM stand-in)', judge='metric:psnr')
 
     # 1-2: preferences from the trained EAM on training images, with the project's builder.
     t0 = time.time()

@@ -1,7 +1,8 @@
 """Does a tiny EAM learn? Train it on degraded built-in photographs and compare its PSNR with bicubic on held-out ones.
 
 ``OMP_NUM_THREADS=1 python tools/misc/eam_learning_check.py [--vae-iters 1200] [--base-iters 1500] [--iters 3000]
-[--steps 1 4 8] [--start-sigmas 1.0 0.6 0.4] [--out DIR]``
+[--steps 1 4 6 8] [--start-sigmas 1.0 0.6 0.4 0.2] [--num-samples 1 8] [--sigma-range LO HI] [--reuse DIR
+[--reuse-psi]] [--out DIR]``
 
 The tiny parts are random, so the recipe is EAM's applied to models we train first:
 
@@ -12,15 +13,21 @@ The tiny parts are random, so the recipe is EAM's applied to models we train fir
    with the (tiny, random, frozen) text encoder's embedding of the prompt (``--base-iters``);
 3. Psi-DiT built on that base (LR streams copied from its noisy stream, zero merges: the script checks that the
    output equals the base's), base frozen, LR streams trained with flow matching and progressive masking on
-   Real-ESRGAN-degraded crops (``--iters``; ``--train-base`` trains the base too);
+   Real-ESRGAN-degraded crops (``--iters``; ``--train-base`` trains the base too; ``--sigma-range`` squeezes the
+   training noise levels to where the sampler starts);
 4. sampler selection on the 7 *training* photographs degraded afresh (degradation seed ``--select-seed``, centre
-   ``--crop`` HR crops): every ``--steps`` x ``--start-sigmas`` setting (1 = from pure noise; below 1 = from the LR
-   latent noised to that level, SD3 img2img; one step from pure noise is the flow's estimate of the mean HR latent
-   given the LR image); the setting with the best mean PSNR is chosen without looking at the held-out photographs;
+   ``--crop`` HR crops): every ``--steps`` x ``--start-sigmas`` x ``--num-samples`` setting (1 = from pure noise;
+   below 1 = from the LR latent noised to that level, SD3 img2img; one step from pure noise is the flow's estimate of
+   the mean HR latent given the LR image; ``K`` samples averaged: a Monte-Carlo posterior mean); the setting with the
+   best mean PSNR is chosen without looking at the held-out photographs;
 5. the 3 held-out photographs (fixed degradation, centre ``--crop`` HR crops): PSNR / SSIM (Y, crop 4) of EAM for
    every setting and of bicubic, the VAE's own reconstruction PSNR of the HR crop (the ceiling of any latent model),
    and the LR-following probe: each sample's PSNR against its own image's GT minus its mean PSNR against the other
    held-out GTs.
+
+``--out/stages.pth`` keeps the trained VAE and base DiT: ``--reuse DIR`` loads them instead of stages 1-2 (the Psi-DiT
+then trains from a different RNG state than in a full run), ``--reuse-psi`` also loads ``DIR/eam_tiny.pth`` and only
+evaluates.
 
 Prints one JSON line (also ``--out/result.json``); writes the trained model (``--out/eam_tiny.pth``) and its config
 (``--out/eam_tiny_trained.py``: the VAE's latent normalisation, no prompter, ``test_cfg.seed=None`` so that
@@ -50,8 +57,18 @@ def parse_args(argv=None):
     p.add_argument('--iters', type=int, default=3000, help='Psi-DiT (LR stream) iterations')
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--lr', type=float, default=1e-3)
-    p.add_argument('--steps', type=int, nargs='+', default=[1, 4, 8], help='sampling steps (of the full schedule)')
-    p.add_argument('--start-sigmas', type=float, nargs='+', default=[1.0, 0.6, 0.4])
+    p.add_argument('--steps', type=int, nargs='+', default=[1, 4, 6, 8],
+                   help='sampling steps (of the full schedule)')
+    p.add_argument('--start-sigmas', type=float, nargs='+', default=[1.0, 0.6, 0.4, 0.2])
+    p.add_argument('--num-samples', type=int, nargs='+', default=[1, 8],
+                   help='samples averaged per output (test_cfg.num_samples; K > 1: posterior-mean estimate)')
+    p.add_argument('--sigma-range', type=float, nargs=2, default=None, metavar=('LO', 'HI'),
+                   help="Psi-DiT training sigmas squeezed into [LO, HI] (EAM flow_cfg.sigma_range; the base's "
+                        "pre-training keeps [0, 1])")
+    p.add_argument('--reuse', default=None, metavar='DIR',
+                   help='load the VAE and base DiT of an earlier --out DIR (stages.pth) instead of training them')
+    p.add_argument('--reuse-psi', action='store_true',
+                   help="with --reuse: also load that run's Psi-DiT (eam_tiny.pth) and only evaluate")
     p.add_argument('--select-seed', type=int, default=777, help='degradation seed of the selection crops')
     p.add_argument('--crop', type=int, default=256, help='HR centre crop of the held-out photographs')
     p.add_argument('--train-base', action='store_true', help='also train the base DiT in stage 3')
@@ -134,6 +151,23 @@ def train_base(model, data, iters, lr, log):
     return loss.item()
 
 
+def save_stages(model, path):
+    """The trained VAE (with its latent normalisation) and base DiT, for ``--reuse``."""
+    vae = model.vae
+    torch.save(dict(vae=vae.state_dict(), base=model.generator.base.state_dict(),
+                    scaling_factor=vae.config.scaling_factor, shift_factor=vae.config.shift_factor), path)
+
+
+def load_stages(model, path):
+    """Inverse of :func:`save_stages` (into a freshly built model, before :func:`rebuild_psi_dit`)."""
+    state = torch.load(path, map_location='cpu')
+    model.vae.load_state_dict(state['vae'])
+    model.vae.register_to_config(scaling_factor=state['scaling_factor'], shift_factor=state['shift_factor'])
+    model.vae.requires_grad_(False).eval()
+    model.generator.base.load_state_dict(state['base'])
+    model.generator.base.eval()
+
+
 def rebuild_psi_dit(model, freeze_base):
     """Psi-DiT on the trained base: LR streams copied from its noisy stream, zero merges. Returns max |Psi - base|
     on a random input (0: EAM starts as the base model)."""
@@ -203,13 +237,14 @@ def selection_dataset_cfg(cfg, seed):
     return ds
 
 
-def setting_key(steps, sigma):
-    return f'{steps}steps@{sigma}'
+def setting_key(steps, sigma, k=1):
+    """``'4steps@0.6'``; with ``k > 1`` averaged samples ``'4steps@0.6x8'``."""
+    return f'{steps}steps@{sigma}' + (f'x{k}' if k > 1 else '')
 
 
 def evaluate(model, pairs, settings, seed, out_dir=None):
-    """Per-image dict: bicubic and VAE-reconstruction PSNR/SSIM, and for every ``(steps, start_sigma)`` setting EAM's
-    PSNR / SSIM and its LR-following margin (PSNR against its own GT minus the mean against the other GTs)."""
+    """Per-image dict: bicubic and VAE-reconstruction PSNR/SSIM, and for every ``(steps, start_sigma, K)`` setting
+    EAM's PSNR / SSIM and its LR-following margin (PSNR against its own GT minus the mean against the other GTs)."""
     from panguvision.evaluation.functional.image_quality import psnr, ssim
     from panguvision.utils.image_io import tensor_to_image, write_image
     s = model.scale
@@ -222,11 +257,11 @@ def evaluate(model, pairs, settings, seed, out_dir=None):
         row = dict(bicubic_psnr=psnr(tensor_to_image(bic), gts[i], s, True),
                    bicubic_ssim=ssim(tensor_to_image(bic), gts[i], s, True),
                    vae_reconstruction_psnr=psnr(tensor_to_image(rec), gts[i], s, True))
-        for steps, sigma in settings:
-            key = setting_key(steps, sigma)
+        for steps, sigma, k in settings:
+            key = setting_key(steps, sigma, k)
             with torch.no_grad():
                 sr = tensor_to_image(model.sample(lq, [model.default_prompt], num_steps=steps, seed=seed,
-                                                  start_sigma=sigma)[0])
+                                                  start_sigma=sigma, num_samples=k)[0])
             own = psnr(sr, gts[i], s, True)
             row[f'eam_psnr@{key}'] = own
             row[f'eam_ssim@{key}'] = ssim(sr, gts[i], s, True)
@@ -247,23 +282,27 @@ def mean_rows(rows):
     return {key: round(float(np.mean([r[key] for r in rows])), 3) for key in rows[0]}
 
 
-def sampler_settings(model, steps_list, sigmas):
-    """Every ``(steps, start_sigma)`` pair whose schedule has a sigma at or below ``start_sigma`` (one step from pure
-    noise only, for example)."""
+def sampler_settings(model, steps_list, sigmas, ks=(1, )):
+    """Every ``(steps, start_sigma, K)`` whose schedule has a sigma at or below ``start_sigma`` (one step from pure
+    noise only, for example), for every number ``K`` of averaged samples; a setting that runs the same sigmas as an
+    earlier one (fewer steps first, then higher start) is left out (the N-step schedule is ``linspace(1, 0.001, N)``
+    at shift 1, so 4 steps from 0.6 and from 0.4 both run 0.334 -> 0.001 -> 0)."""
     from diffusers import FlowMatchEulerDiscreteScheduler
-    out = []
+    out, seen = [], set()
     for steps in sorted(set(steps_list)):
         scheduler = FlowMatchEulerDiscreteScheduler(shift=model.flow_cfg['shift'])
         scheduler.set_timesteps(steps)
         for sigma in sorted(set(sigmas), reverse=True):
-            if sigma >= 1.0 or bool((scheduler.sigmas[:-1] <= sigma + 1e-6).any()):
-                out.append((steps, sigma))
+            run = tuple(round(float(x), 4) for x in scheduler.sigmas[:-1] if sigma >= 1.0 or x <= sigma + 1e-6)
+            if run and run not in seen:
+                seen.add(run)
+                out.extend((steps, sigma, k) for k in sorted(set(ks)))
     return out
 
 
 def select_setting(means, settings):
-    """The ``(steps, start_sigma)`` with the highest mean EAM PSNR (ties: fewer steps)."""
-    return max(settings, key=lambda st: (means[f'eam_psnr@{setting_key(*st)}'], -st[0]))
+    """The ``(steps, start_sigma, K)`` with the highest mean EAM PSNR (ties: fewer samples, then fewer steps)."""
+    return max(settings, key=lambda st: (means[f'eam_psnr@{setting_key(*st)}'], -st[2], -st[0]))
 
 
 def main(argv=None):
@@ -289,45 +328,65 @@ def main(argv=None):
     data = batches(train_set, args.batch_size, np.random.default_rng(args.seed))
     result = dict(config=args.config, vae_iters=args.vae_iters, base_iters=args.base_iters, iters=args.iters,
                   batch_size=args.batch_size, steps=args.steps, train_base=args.train_base,
-                  vae_colour_aug=not args.no_vae_colour_aug,
+                  vae_colour_aug=not args.no_vae_colour_aug, num_samples=args.num_samples,
+                  sigma_range=args.sigma_range, reuse=args.reuse, reuse_psi=args.reuse_psi,
                   threads=torch.get_num_threads())
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
 
-    t0 = time.time()
-    train_vae(model, data, args.vae_iters, log, colour_aug=not args.no_vae_colour_aug, seed=args.seed)
-    result['vae_train_s'] = round(time.time() - t0, 1)
-    t0 = time.time()
-    result['base_final_loss'] = round(train_base(model, data, args.base_iters, args.lr, log), 4) \
-        if args.base_iters else None
-    result['base_train_s'] = round(time.time() - t0, 1)
+    if args.reuse:  # stages 1-2 of an earlier run (its train times are in its own result.json)
+        load_stages(model, osp.join(args.reuse, 'stages.pth'))
+        log(f'reused the VAE and base DiT of {args.reuse}')
+    else:
+        t0 = time.time()
+        train_vae(model, data, args.vae_iters, log, colour_aug=not args.no_vae_colour_aug, seed=args.seed)
+        result['vae_train_s'] = round(time.time() - t0, 1)
+        t0 = time.time()
+        result['base_final_loss'] = round(train_base(model, data, args.base_iters, args.lr, log), 4) \
+            if args.base_iters else None
+        result['base_train_s'] = round(time.time() - t0, 1)
+        if args.out:
+            save_stages(model, osp.join(args.out, 'stages.pth'))
     result['psi_dit_minus_base_at_init'] = rebuild_psi_dit(model, freeze_base=not args.train_base)
     log(f"Psi-DiT at init: max |Psi - base| = {result['psi_dit_minus_base_at_init']:.3g}")
     model.mask_cfg['anneal_iters'] = max(args.iters // 2, 1)
     if args.mask:
         model.mask_cfg.update(r_max=args.mask[0], r_min=args.mask[1])
+    if args.sigma_range:
+        model.flow_cfg['sigma_range'] = tuple(args.sigma_range)
     result['mask'] = [model.mask_cfg['r_max'], model.mask_cfg['r_min']]
-    t0 = time.time()
-    final, n_params = train_psi(model, data, args.iters, args.lr, log)
-    result.update(eam_train_s=round(time.time() - t0, 1), final_loss=round(final, 4), trainable_params=n_params)
+    if args.reuse and args.reuse_psi:
+        model.load_state_dict(torch.load(osp.join(args.reuse, 'eam_tiny.pth'), map_location='cpu')['state_dict'])
+        model.eval()
+        log(f'reused the Psi-DiT of {args.reuse}: evaluation only')
+    else:
+        t0 = time.time()
+        final, n_params = train_psi(model, data, args.iters, args.lr, log)
+        result.update(eam_train_s=round(time.time() - t0, 1), final_loss=round(final, 4), trainable_params=n_params)
 
-    settings = sampler_settings(model, args.steps, args.start_sigmas)
+    settings = sampler_settings(model, args.steps, args.start_sigmas, args.num_samples)
     t0 = time.time()
     select = mean_rows(evaluate(model, centre_crops(model, selection_dataset_cfg(cfg, args.select_seed), args.crop,
                                                     model.scale), settings, args.seed))
-    steps, sigma = select_setting(select, settings)
+    steps, sigma, k = select_setting(select, settings)
+    key = setting_key(steps, sigma, k)
     result['selection'] = dict(images='train photographs', degradation_seed=args.select_seed, **select)
-    result.update(selected_steps=steps, selected_start_sigma=sigma, select_s=round(time.time() - t0, 1))
-    log(f'selected on the training photographs: {steps} steps from sigma {sigma} '
-        f'(PSNR {select[f"eam_psnr@{setting_key(steps, sigma)}"]:.2f} vs bicubic {select["bicubic_psnr"]:.2f})')
+    result.update(selected_steps=steps, selected_start_sigma=sigma, selected_num_samples=k,
+                  select_s=round(time.time() - t0, 1))
+    log(f'selected on the training photographs: {key} (PSNR {select[f"eam_psnr@{key}"]:.2f} vs bicubic '
+        f'{select["bicubic_psnr"]:.2f})')
 
     t0 = time.time()
-    if args.out:
-        os.makedirs(args.out, exist_ok=True)
     rows = evaluate(model, centre_crops(model, cfg.test_dataloader.dataset, args.crop, model.scale), settings,
                     args.seed, args.out)
     result['test_s'] = round(time.time() - t0, 1)
     result.update(mean_rows(rows))
     result['per_image'] = rows
-    result['eam_psnr_selected'] = result[f'eam_psnr@{setting_key(steps, sigma)}']
+    result['eam_psnr_selected'] = result[f'eam_psnr@{key}']
+    result['eam_ssim_selected'] = result[f'eam_ssim@{key}']
+    for i, row in enumerate(rows):
+        log(f"held-out {i}: EAM {row[f'eam_psnr@{key}']:.2f} dB, bicubic {row['bicubic_psnr']:.2f} dB, "
+            f"VAE {row['vae_reconstruction_psnr']:.2f} dB, LR-following margin {row.get(f'follows_lr_margin@{key}')}")
     result['vae_above_bicubic'] = result['vae_reconstruction_psnr'] > result['bicubic_psnr']
     result['beats_bicubic'] = result['eam_psnr_selected'] > result['bicubic_psnr']
     line = json.dumps(result)
@@ -340,7 +399,8 @@ def main(argv=None):
         trained.model.transformer.freeze_base = True  # what a checkpoint user fine-tunes (DSPO): the LR streams
         trained.model.vae.update(scaling_factor=model.vae.config.scaling_factor,
                                  shift_factor=model.vae.config.shift_factor)
-        trained.model.test_cfg.update(seed=None, num_steps=steps, start_sigma=sigma)
+        trained.model.test_cfg.update(seed=None, num_steps=steps, start_sigma=sigma, num_samples=k)
+        trained.model.flow_cfg.update(sigma_range=tuple(model.flow_cfg['sigma_range']))
         trained.dump(osp.join(args.out, 'eam_tiny_trained.py'))
     return 0 if result['beats_bicubic'] and result['vae_above_bicubic'] else 1
 

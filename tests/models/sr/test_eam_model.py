@@ -245,3 +245,35 @@ def test_seed_none_draws_from_the_global_rng(model):
     finally:
         model.test_cfg['seed'] = 0
     assert torch.equal(outs[0], outs[1]) and not torch.equal(outs[0], outs[2])
+
+
+def test_num_samples_averages_successive_samples(model):
+    """test_cfg.num_samples K: the pixel mean of K samples drawn one after the other (posterior-mean estimate)."""
+    lq = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(9))
+    model.test_cfg['seed'] = None
+    try:
+        torch.manual_seed(3)
+        mean = model.sample(lq, ['a photo'], num_samples=2)
+        torch.manual_seed(3)
+        first, second = model.sample(lq, ['a photo']), model.sample(lq, ['a photo'])
+    finally:
+        model.test_cfg['seed'] = 0
+    assert not torch.allclose(first, second)
+    assert torch.allclose(mean, (first + second) / 2, atol=1e-6) and not torch.allclose(mean, first)
+    assert torch.equal(model.sample(lq, ['a photo'], num_samples=1), model.sample(lq, ['a photo']))
+    with pytest.raises(ValueError, match='num_samples'):
+        model.sample(lq, ['a photo'], num_samples=0)
+
+
+def test_sigma_range_squeezes_the_training_timesteps():
+    default = build()
+    g = torch.Generator().manual_seed(0)
+    t = default.sample_timesteps(4000, generator=g)
+    assert t.min() < 100 and t.max() > 900
+    squeezed = build(flow_cfg=dict(shift=1.0, sigma_range=(0.1, 0.4)))
+    t = squeezed.sample_timesteps(4000, generator=torch.Generator().manual_seed(0))
+    assert 100 <= t.min() < 120 and 380 < t.max() <= 400
+    ref = build(flow_cfg=dict(shift=1.0)).sample_timesteps(4000, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(t, 100 + 0.3 * ref, atol=1e-3)  # the same density, mapped linearly
+    with pytest.raises(ValueError, match='sigma_range'):
+        build(flow_cfg=dict(sigma_range=(0.5, 0.2)))

@@ -88,13 +88,15 @@ class EAM(SRModel):
         frozen_dtype: dtype name of the frozen VAE/text encoders (e.g. ``'bfloat16'``), ``None`` keeps float32.
         scale: upscaling factor.
         mask_cfg: ``dict(r_max, r_min, anneal_iters, schedule='cosine'|'linear', token='learned'|'zeros')``.
-        flow_cfg: ``dict(shift, logit_mean, logit_std)`` of the training timesteps and the sampler.
+        flow_cfg: ``dict(shift, logit_mean, logit_std, sigma_range=(0, 1))`` of the training timesteps and the
+            sampler (``sigma_range`` squeezes the training sigmas into ``[lo, hi]``; the sampler uses ``shift``).
         default_prompt: prompt when neither the sample nor a prompter gives one.
         prompter: optional :class:`SubjectPrompter` config; used at inference (and in training when
             ``train_prompter=True``).
         text_drop_prob: probability of an empty prompt in training (enables classifier-free guidance).
         test_cfg: ``num_steps``, ``guidance_scale`` (1: no CFG), ``negative_prompt``, ``seed`` (``None``: torch's
-            global RNG), ``start_sigma`` (1: from pure noise; < 1: from the noised LR latent), ``latent_tile`` /
+            global RNG), ``start_sigma`` (1: from pure noise; < 1: from the noised LR latent), ``num_samples``
+            (``K > 1``: the mean of ``K`` samples, a posterior-mean estimate; default 1), ``latent_tile`` /
             ``latent_tile_overlap`` (latent pixels) or ``tile_size`` / ``tile_overlap`` (LR pixels, as other SR
             models), ``prompt`` (overrides every prompt).
     """
@@ -152,7 +154,11 @@ class EAM(SRModel):
         mask_ratio_at(0, self.mask_cfg['r_max'], self.mask_cfg['r_min'], 1, self.mask_cfg['schedule'])  # validate
         channels = base_cfg.in_channels
         self.mask_token = nn.Parameter(torch.zeros(channels), requires_grad=self.mask_cfg['token'] == 'learned')
-        self.flow_cfg = dict(dict(shift=3.0, logit_mean=0.0, logit_std=1.0), **(flow_cfg or {}))
+        self.flow_cfg = dict(dict(shift=3.0, logit_mean=0.0, logit_std=1.0, sigma_range=(0.0, 1.0)),
+                             **(flow_cfg or {}))
+        lo, hi = self.flow_cfg['sigma_range']
+        if not 0.0 <= lo < hi <= 1.0:
+            raise ValueError(f'EAM flow_cfg.sigma_range must satisfy 0 <= lo < hi <= 1, got {(lo, hi)}')
         self.num_train_timesteps = 1000
         self.default_prompt = default_prompt
         self.prompter = MODELS.build(prompter) if isinstance(prompter, dict) else prompter
@@ -241,12 +247,15 @@ class EAM(SRModel):
 
     def sample_timesteps(self, n: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
         """``(n,)`` training timesteps in ``[0, 1000)``: logit-normal ``u`` (SD3's default density, as diffusers'
-        ``compute_density_for_timestep_sampling('logit_normal')``), shifted like the sampler's sigmas."""
+        ``compute_density_for_timestep_sampling('logit_normal')``), shifted like the sampler's sigmas, then mapped
+        linearly into ``flow_cfg.sigma_range`` ``(lo, hi)`` (default ``(0, 1)``: unchanged; e.g. ``(0, 0.4)`` trains
+        only the noise levels a sampler starting at ``start_sigma = 0.4`` visits)."""
         u = torch.sigmoid(torch.randn(n, generator=generator) * self.flow_cfg['logit_std'] +
                           self.flow_cfg['logit_mean'])
         s = self.flow_cfg['shift']
         sigma = s * u / (1 + (s - 1) * u)
-        return sigma * self.num_train_timesteps
+        lo, hi = self.flow_cfg['sigma_range']  # squeezed into [lo, hi] (where the sampler starts), default [0, 1]
+        return (lo + (hi - lo) * sigma) * self.num_train_timesteps
 
     def noisy_and_target(self, latents: torch.Tensor, noise: torch.Tensor, t: torch.Tensor):
         """Rectified flow: ``x_t = (1 - sigma) x0 + sigma eps`` with ``sigma = t / 1000``; target ``eps - x0``."""
@@ -339,13 +348,17 @@ class EAM(SRModel):
     @torch.no_grad()
     def sample(self, lq: torch.Tensor, prompts: Sequence[str], negative_prompt: str = '',
                num_steps: Optional[int] = None, guidance_scale: Optional[float] = None,
-               seed: Optional[int] = None, start_sigma: Optional[float] = None) -> torch.Tensor:
+               seed: Optional[int] = None, start_sigma: Optional[float] = None,
+               num_samples: Optional[int] = None) -> torch.Tensor:
         """Super-resolve ``lq`` ``(B, 3, h, w)`` in ``[0, 1]`` -> ``(B, 3, h*s, w*s)`` in ``[0, 1]``.
 
         ``seed`` (default ``test_cfg.seed``, 0; ``None`` there draws from torch's global RNG) fixes the noise.
         ``start_sigma`` (default ``test_cfg.start_sigma``, 1.0) is where the flow starts: 1 is pure noise; below 1
         the sampler starts, as diffusers' SD3 img2img pipeline does at that strength, from the LR latent noised to
-        that level, ``(1 - sigma) c + sigma eps``, and runs the remaining Euler steps of the same schedule."""
+        that level, ``(1 - sigma) c + sigma eps``, and runs the remaining Euler steps of the same schedule.
+        ``num_samples`` (default ``test_cfg.num_samples``, 1) ``K > 1`` returns the pixel mean of ``K`` decoded
+        samples, drawn one after the other with successive noises of the same generator (the first is the ``K = 1``
+        sample): a Monte-Carlo estimate of the posterior mean, the PSNR-optimal output, at ``K`` times the cost."""
         from diffusers import FlowMatchEulerDiscreteScheduler
         cfg = self.test_cfg
         num_steps = num_steps or cfg.get('num_steps', 20)
@@ -364,16 +377,22 @@ class EAM(SRModel):
         if guidance != 1.0:
             neg_seq, neg_pooled = self.encode_text([negative_prompt] * b)
             cond.update(negative_prompt_embeds=neg_seq, negative_pooled=neg_pooled)
-        scheduler = FlowMatchEulerDiscreteScheduler(num_train_timesteps=self.num_train_timesteps,
-                                                    shift=self.flow_cfg['shift'])
-        scheduler.set_timesteps(num_steps, device=lq.device)
+        num_samples = int(cfg.get('num_samples', 1) if num_samples is None else num_samples)
+        if num_samples < 1:
+            raise ValueError(f'EAM test_cfg.num_samples must be >= 1, got {num_samples}')
         gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None  # None: torch's global RNG
-        noise = torch.randn(cond['lr_latent'].shape, generator=gen).to(lq.device)
-        timesteps, latents = self._start(scheduler, noise, cond['lr_latent'], start_sigma)
-        for t in timesteps:
-            v = self._velocity(latents, t.expand(b), cond, guidance)
-            latents = scheduler.step(v, t, latents).prev_sample
-        return self.decode_latents(latents)[..., :out_h, :out_w]
+        total = 0.0
+        for _ in range(num_samples):
+            scheduler = FlowMatchEulerDiscreteScheduler(num_train_timesteps=self.num_train_timesteps,
+                                                        shift=self.flow_cfg['shift'])
+            scheduler.set_timesteps(num_steps, device=lq.device)
+            noise = torch.randn(cond['lr_latent'].shape, generator=gen).to(lq.device)
+            timesteps, latents = self._start(scheduler, noise, cond['lr_latent'], start_sigma)
+            for t in timesteps:
+                v = self._velocity(latents, t.expand(b), cond, guidance)
+                latents = scheduler.step(v, t, latents).prev_sample
+            total = total + self.decode_latents(latents)
+        return (total / num_samples)[..., :out_h, :out_w]
 
     @staticmethod
     def _start(scheduler, noise: torch.Tensor, lr_latent: torch.Tensor, start_sigma: float):
