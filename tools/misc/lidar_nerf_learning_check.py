@@ -41,8 +41,11 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--data-root', default=osp.join(REPO, 'data', 'synthetic_lidar'))
-    p.add_argument('--num-train', type=int, default=100)
+    p.add_argument('--data-root', default=None,
+                   help='default: data/synthetic_lidar for 100 training scans, data/synthetic_lidar_train<N> for N')
+    p.add_argument('--num-train', type=int, default=500,
+                   help='training scans (sequence 00; the first 100 are the same for any N): 500 = 5 labelled scans '
+                   'at 1 %%, the reported protocol; 100 = the first protocol (1 labelled scan at 1 %%)')
     p.add_argument('--num-val', type=int, default=20)
     p.add_argument('--num-select', type=int, default=20, help='scans of the model-selection sequence 05')
     p.add_argument('--eval-split', choices=['test', 'select'], default='test',
@@ -205,6 +208,7 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
         model_cfg.nerf_head = None
         model_cfg.point_pseudo_label = None
         model_cfg.teacher = None
+        model_cfg.mask_consistency = None
     else:
         model_cfg.nerf_start_iter = args.nerf_start
         if args.mask_generator == 'sam':
@@ -220,7 +224,7 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
     t0 = time.time()
     log = []
     diag = dict(pix_correct=0, pix_labelled=0, pix_seen=0, vox_correct=0, vox_labelled=0, vox_in_view=0,
-                ray_correct=0, ray_labelled=0, ray_seen=0,
+                ray_correct=0, ray_labelled=0, ray_seen=0, mask_target_correct=0, mask_target_voxels=0,
                 vox_confusion=torch.zeros(model.decode_head.num_classes, model.decode_head.num_classes,
                                           dtype=torch.long))
     cls_cache = {}
@@ -262,7 +266,11 @@ def accumulate_diagnostics(dbg: dict, diag: dict, cls_cache: dict, ignore_index:
         diag['pix_seen'] += int(seen.sum())
         diag['pix_labelled'] += int((given & seen).sum())
         diag['pix_correct'] += int(((lab == true) & given & seen).sum())
-    if 'voxel_gt_for_diagnostics' in dbg:
+    if 'mask_target_labels' in dbg and 'voxel_gt_for_diagnostics' in dbg:  # the mask-consistency targets' argmax
+        gt = dbg['voxel_gt_for_diagnostics'].cpu()[dbg['mask_rows_in_scan'].cpu()]
+        diag['mask_target_voxels'] += len(gt)
+        diag['mask_target_correct'] += int((dbg['mask_target_labels'].cpu() == gt).sum())
+    if 'voxel_gt_for_diagnostics' in dbg and 'voxel_labels' in dbg:
         gt = dbg['voxel_gt_for_diagnostics'].cpu()[dbg['voxel_rows_in_scan'].cpu()]
         diag['vox_in_view'] += dbg['num_voxels_in_view']
         diag['vox_labelled'] += len(gt)
@@ -289,11 +297,15 @@ def summarise_diagnostics(diag: dict) -> dict:
                 voxel_accuracy=ratio('vox_correct', 'vox_labelled'),
                 voxel_coverage_in_view=ratio('vox_labelled', 'vox_in_view'),
                 ray_accuracy=ratio('ray_correct', 'ray_labelled'), ray_coverage=ratio('ray_labelled', 'ray_seen'),
+                mask_target_accuracy=ratio('mask_target_correct', 'mask_target_voxels'),
                 voxel_confusion_true_x_pseudo=diag['vox_confusion'].tolist() if 'vox_confusion' in diag else None)
 
 
 def main():
     args = parse_args()
+    if args.data_root is None:
+        args.data_root = osp.join(REPO, 'data', 'synthetic_lidar' if args.num_train == 100 else
+                                  f'synthetic_lidar_train{args.num_train}')
     import panguvision.datasets  # noqa: F401
     import panguvision.models  # noqa: F401
     init_default_scope('panguvision')

@@ -1,5 +1,6 @@
 """LiDAR semantic segmentation: CPU/GPU sparse-voxel backbones, the NeRF head and SAM pseudo-labels."""
 from .data_preprocessor import LidarSegDataPreprocessor
+from .mask_consistency import mask_consistency_loss, mask_index_map
 from .minkunet_backbone import PortableMinkUNetBackbone, SparseConvBNReLU, SparseResBlock
 from .nerf_head import NeRFSemanticHead, trilinear_sparse
 from .nerf_sam_segmentor import NeRFSAMMinkUNet
@@ -11,6 +12,6 @@ __all__ = [
     'LidarSegDataPreprocessor', 'PortableMinkUNetBackbone', 'SparseConvBNReLU', 'SparseResBlock', 'NeRFSemanticHead',
     'trilinear_sparse', 'NeRFSAMMinkUNet', 'SamMaskGenerator', 'SuperpixelMaskGenerator',
     'fuse_masks_with_semantics', 'vote_masks_sparse', 'camera_rays', 'project_points', 'stratified_depths',
-    'volume_render_weights',
+    'volume_render_weights', 'mask_consistency_loss', 'mask_index_map',
     'SparseVoxelTensor', 'TorchSparseConv3d', 'hash_coords', 'lookup_coords', 'sparse_cat'
 ]

@@ -25,6 +25,12 @@ exponential moving average of the backbone and LiDAR classifier, copied from the
 switches on, run in eval mode, no gradients) instead of the student itself, as in LaserMix and most semi-supervised
 LiDAR segmentation; the rendered votes (``vote='rendered'`` / ``'both'``) still come from the student's NeRF head.
 ``predict`` uses the student.
+
+With ``mask_consistency`` set, the masks are also used class-agnostically: every voxel of an unlabelled scan that
+projects into a mask is pulled (KL) towards the detached mean class distribution of the student's predictions for all
+voxels in that mask (``mask_consistency.mask_consistency_loss``), a loss that never names a class, so it cannot carry
+a wrong mask-level class to the whole object the way a hard pseudo-label does. It works with or without
+``point_pseudo_label``.
 """
 from typing import Dict, List, Optional
 
@@ -36,6 +42,7 @@ from mmdet3d.structures import Det3DDataSample, PointData
 from torch import Tensor
 
 from panguvision.registry import MODELS, TASK_UTILS
+from .mask_consistency import mask_consistency_loss, mask_index_map
 from .pseudo_label import class_balanced_thresholds, fuse_masks_with_semantics, vote_masks_sparse
 from .rays import project_points
 from .teacher import MeanTeacher
@@ -82,6 +89,9 @@ class NeRFSAMMinkUNet(MinkUNet):
         teacher (dict, optional): ``MeanTeacher`` arguments, e.g. ``dict(momentum=0.99)`` (the weight of the old
             teacher in the average; Mean Teacher's warm-up ``min(m, 1 - 1 / (t + 1))``): the point votes of
             ``point_pseudo_label`` come from this EMA teacher; None = from the student.
+        mask_consistency (dict, optional): the class-agnostic mask loss (see module docstring): ``loss_weight``
+            (default 1.0), ``min_voxels`` (masks seeing fewer voxels get no loss, default 3), ``temperature`` (of the
+            mask-mean target, default 1.0 = the plain mean). None = off.
         loss_lovasz (dict, optional): an extra voxel loss on labelled scans, e.g. ``dict(type='mmdet3d.LovaszLoss',
             loss_type='multi_class', reduction='none')``.
         max_cached_masks (int): image masks are cached per image path (the generator is the slow part); at most this
@@ -94,7 +104,7 @@ class NeRFSAMMinkUNet(MinkUNet):
                  share_classifier: bool = True, nerf_on_labelled: bool = False, nerf_start_iter: int = 0,
                  loss_lovasz: Optional[dict] = None, max_cached_masks: int = 2000,
                  point_pseudo_label: Optional[dict] = None, loss_ramp_iters: int = 0, teacher: Optional[dict] = None,
-                 **kwargs) -> None:
+                 mask_consistency: Optional[dict] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.loss_lovasz = MODELS.build(loss_lovasz) if loss_lovasz is not None else None
         self.nerf_head = MODELS.build(nerf_head) if nerf_head is not None else None
@@ -130,6 +140,9 @@ class NeRFSAMMinkUNet(MinkUNet):
         if teacher is not None and point_pseudo_label is None:
             raise ValueError('teacher needs point_pseudo_label (the teacher casts the point votes)')
         self.teacher = MeanTeacher(self.student_modules(), **teacher) if teacher is not None else None
+        self.mask_consistency_cfg = None
+        if mask_consistency is not None:
+            self.mask_consistency_cfg = dict(dict(loss_weight=1.0, min_voxels=3, temperature=1.0), **mask_consistency)
         # what the last unlabelled scan's pseudo-labels were (for diagnostics scripts; never used by a loss)
         self.pseudo_debug: Optional[dict] = None
 
@@ -154,7 +167,8 @@ class NeRFSAMMinkUNet(MinkUNet):
             losses['loss_sem_seg'] = x.sum() * 0  # the key of mmdet3d's Base3DDecodeHead
         self.num_loss_calls += 1
         calls = int(self.num_loss_calls)
-        active = self.nerf_head is not None or self.point_pseudo_label_cfg is not None
+        active = (self.nerf_head is not None or self.point_pseudo_label_cfg is not None
+                  or self.mask_consistency_cfg is not None)
         if active and 'imgs' in inputs and calls > self.nerf_start_iter:
             nerf_ids = [i for i, flag in enumerate(labelled) if self.nerf_on_labelled or not flag]
             if nerf_ids:
@@ -249,7 +263,9 @@ class NeRFSAMMinkUNet(MinkUNet):
             dict: ``rendered`` (the NeRF head's output for ``len(ids) * gh * gw`` rays, scan-major, row-major; None
             without a NeRF head), ``pseudo_labels`` and ``lidar_depth`` ``(len(ids) * gh * gw,)``, ``grid`` ``(gh,
             gw)``, ``uv`` ``(gh * gw, 2)`` the rays' pixel coordinates, ``voxel_rows`` / ``voxel_labels`` (the
-            pseudo-labelled voxels, rows of ``feats``, and their classes; empty without ``point_pseudo_label``).
+            pseudo-labelled voxels, rows of ``feats``, and their classes; empty without ``point_pseudo_label``),
+            ``mask_rows`` / ``mask_groups`` (the voxels seen in a mask and the mask's id, unique over the batch; empty
+            without ``mask_consistency``).
         """
         imgs = inputs['imgs']
         h, w = imgs.shape[-2:]
@@ -270,7 +286,8 @@ class NeRFSAMMinkUNet(MinkUNet):
         cfg = self.pseudo_label_cfg
         pcfg = self.point_pseudo_label_cfg
         ignore = self.nerf_head.ignore_index if self.nerf_head is not None else 255
-        labels, depths, voxel_rows, voxel_labels = [], [], [], []
+        labels, depths, voxel_rows, voxel_labels, mask_rows, mask_groups = [], [], [], [], [], []
+        num_groups = 0
         rows = grid[:gw * gh:gw, 1].long()
         cols = grid[:gw, 0].long()
         with torch.no_grad():
@@ -282,8 +299,16 @@ class NeRFSAMMinkUNet(MinkUNet):
                 if not masks:
                     masks = [np.zeros((h, w), bool)]
                 painted = None
-                if pcfg is not None:
+                if pcfg is not None or self.mask_consistency_cfg is not None:
                     proj = self.project_voxels(inputs, coords, b, ks[b], ts[b], h, w)
+                mask_dbg = None
+                if self.mask_consistency_cfg is not None:
+                    g = mask_index_map(masks, device=feats.device)[proj['rc'][:, 0], proj['rc'][:, 1]]
+                    mask_rows.append(proj['rows'][g >= 0])
+                    mask_groups.append(g[g >= 0] + num_groups)
+                    num_groups += len(masks)
+                    mask_dbg = dict(mask_rows_in_scan=proj['rows'][g >= 0] - int((coords[:, 0] < b).sum()))
+                if pcfg is not None:
                     rc, pr = [], []
                     if pcfg['vote'] in ('points', 'both'):
                         rc.append(proj['rc'])
@@ -311,6 +336,13 @@ class NeRFSAMMinkUNet(MinkUNet):
                     gt = getattr(data_samples[b].get('gt_pts_seg', None), 'voxel_semantic_mask', None)
                     if gt is not None:  # the scan's true voxel labels, kept for diagnostics only (no loss sees it)
                         self.pseudo_debug['voxel_gt_for_diagnostics'] = gt.detach()
+                if mask_dbg is not None:
+                    if pcfg is None:
+                        self.pseudo_debug = dict(img_path=str(data_samples[b].metainfo.get('img_path', '')))
+                        gt = getattr(data_samples[b].get('gt_pts_seg', None), 'voxel_semantic_mask', None)
+                        if gt is not None:  # diagnostics only
+                            self.pseudo_debug['voxel_gt_for_diagnostics'] = gt.detach()
+                    self.pseudo_debug.update(mask_dbg)
                 if rendered is None:
                     continue
                 if painted is not None:
@@ -329,14 +361,16 @@ class NeRFSAMMinkUNet(MinkUNet):
                     label = torch.where(bad, torch.full_like(label, ignore), label)
                 labels.append(label)
                 depths.append(depth)
-                if pcfg is None:
+                if pcfg is None and mask_dbg is None:
                     self.pseudo_debug = dict(img_path=str(data_samples[b].metainfo.get('img_path', '')))
                 self.pseudo_debug.update(ray_labels=label.view(gh, gw), ray_rc=(rows, cols))
         empty = torch.zeros(0, dtype=torch.long, device=feats.device)
         return dict(rendered=rendered, pseudo_labels=torch.cat(labels) if labels else empty,
                     lidar_depth=torch.cat(depths) if depths else empty.float(), grid=(gh, gw), uv=grid,
                     voxel_rows=torch.cat(voxel_rows) if voxel_rows else empty,
-                    voxel_labels=torch.cat(voxel_labels) if voxel_labels else empty)
+                    voxel_labels=torch.cat(voxel_labels) if voxel_labels else empty,
+                    mask_rows=torch.cat(mask_rows) if mask_rows else empty,
+                    mask_groups=torch.cat(mask_groups) if mask_groups else empty)
 
     def vote_thresholds(self, voter_probs: Tensor):
         """The mask-vote threshold: ``point_pseudo_label.threshold``, or with ``class_balance`` the ``(C,)``
@@ -369,6 +403,18 @@ class NeRFSAMMinkUNet(MinkUNet):
             else:
                 ce = feats.sum() * 0
             losses['loss_point_pseudo'] = self.point_pseudo_label_cfg['loss_weight'] * ce
+        mcfg = self.mask_consistency_cfg
+        if mcfg is not None:
+            rows, groups = out['mask_rows'], out['mask_groups']
+            logits = self.decode_head.forward(feats[rows])
+            loss = mask_consistency_loss(logits, groups, min_size=mcfg['min_voxels'], temperature=mcfg['temperature'])
+            losses['loss_mask_consistency'] = mcfg['loss_weight'] * loss
+            if self.pseudo_debug is not None and len(ids) == 1 and len(rows):
+                with torch.no_grad():  # the class each voxel is pulled towards (its mask's mean), for diagnostics
+                    _, inv = torch.unique(groups, return_inverse=True)
+                    mean = torch.zeros(int(inv.max()) + 1, logits.shape[1], device=logits.device)
+                    mean.index_add_(0, inv, logits.softmax(1))
+                    self.pseudo_debug['mask_target_labels'] = mean.argmax(1)[inv]
         return losses
 
     # ---------------------------------------------------------------------------------------------------- benchmark

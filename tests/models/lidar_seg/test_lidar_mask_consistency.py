@@ -1,0 +1,144 @@
+"""The class-agnostic mask-consistency loss and its use in ``NeRFSAMMinkUNet`` (``mask_consistency``)."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+from mmdet3d.structures import Det3DDataSample, PointData
+from mmengine.registry import init_default_scope
+
+from panguvision.datasets.synthetic_lidar import render_scene, sample_scene
+from panguvision.models.lidar_seg.mask_consistency import mask_consistency_loss, mask_index_map
+from panguvision.registry import MODELS
+
+VOXEL = 0.25
+
+
+def test_mask_index_map_smaller_mask_wins_and_uncovered_is_minus_one():
+    big = np.zeros((4, 6), bool)
+    big[:, :4] = True
+    small = np.zeros((4, 6), bool)
+    small[:2, 2:5] = True
+    ids = mask_index_map([small, big])  # order of the list does not matter, size does
+    assert ids[0, 0] == 1 and ids[0, 2] == 0 and ids[0, 4] == 0 and ids[3, 3] == 1
+    assert ids[3, 5] == -1 and ids[0, 5] == -1
+    with pytest.raises(ValueError):
+        mask_index_map([])
+
+
+def test_consistency_loss_is_zero_for_agreeing_masks_even_when_they_are_wrong():
+    # every voxel of group 0 predicts the same (say wrong) distribution: nothing to pull, no gradient
+    logits = torch.tensor([[3.0, 0.0, 0.0]] * 4, requires_grad=True)
+    loss = mask_consistency_loss(logits, torch.zeros(4, dtype=torch.long))
+    loss.backward()
+    assert float(loss.detach()) < 1e-6 and float(logits.grad.abs().max()) < 1e-6
+
+
+def test_consistency_loss_pulls_each_voxel_towards_its_mask_mean():
+    torch.manual_seed(0)
+    logits = torch.randn(9, 4, requires_grad=True)
+    groups = torch.tensor([0, 0, 0, 0, 1, 1, 1, 2, -1])  # group 2 has one voxel (< min_size), -1 is in no mask
+    loss = mask_consistency_loss(logits, groups, min_size=3)
+    p = logits.softmax(1).detach()
+    q0, q1 = p[:4].mean(0), p[4:7].mean(0)
+    want = torch.cat([(q0 * (q0.log() - p[:4].log())).sum(1), (q1 * (q1.log() - p[4:7].log())).sum(1)]).mean()
+    torch.testing.assert_close(loss, want)
+    loss.backward()
+    assert float(logits.grad[7:].abs().max()) == 0  # the small group and the unmasked voxel get no gradient
+    # gradient descent makes the voxels of a group agree more
+    spread = p[:4].std(0).sum()
+    with torch.no_grad():
+        stepped = logits - 2.0 * logits.grad * len(logits)
+    assert stepped.softmax(1)[:4].std(0).sum() < spread
+
+
+def test_temperature_sharpens_the_target_and_bad_input_is_refused():
+    logits = torch.tensor([[1.0, 0.0], [0.0, 0.5], [0.8, 0.0]])
+    groups = torch.zeros(3, dtype=torch.long)
+    plain = mask_consistency_loss(logits, groups, temperature=1.0)
+    sharp = mask_consistency_loss(logits, groups, temperature=0.25)
+    assert float(sharp) > float(plain) > 0
+    assert float(mask_consistency_loss(logits, torch.full((3,), -1))) == 0
+    with pytest.raises(ValueError):
+        mask_consistency_loss(logits, groups, temperature=0)
+    with pytest.raises(ValueError):
+        mask_consistency_loss(logits, groups[:2])
+
+
+@pytest.fixture(scope='module')
+def scene():
+    rng = np.random.default_rng(3)
+    return render_scene(sample_scene(rng), rng, num_beams=32, num_azimuths=512)
+
+
+TINY = dict(
+    type='NeRFSAMMinkUNet',
+    data_preprocessor=dict(
+        type='LidarSegDataPreprocessor', voxel=True, voxel_type='minkunet', batch_first=True, max_voxels=None,
+        voxel_layer=dict(max_num_points=-1, point_cloud_range=[-100, -100, -20, 100, 100, 20],
+                         voxel_size=[VOXEL] * 3, max_voxels=(-1, -1))),
+    backbone=dict(type='PortableMinkUNetBackbone', in_channels=4, base_channels=8, num_stages=2,
+                  encoder_channels=[8, 16], encoder_blocks=[1, 1], decoder_channels=[16, 8], decoder_blocks=[1, 1]),
+    decode_head=dict(type='mmdet3d.MinkUNetHead', channels=8, num_classes=5, dropout_ratio=0, ignore_index=5,
+                     loss_decode=dict(type='mmdet.CrossEntropyLoss', avg_non_ignore=True)),
+    nerf_head=None, mask_generator=None, nerf_start_iter=0, point_pseudo_label=None,
+    mask_consistency=dict(loss_weight=1.0, min_voxels=3),
+    train_cfg=dict(), test_cfg=dict())
+
+
+def _batch(scene, shift_unlabelled_labels=0):
+    pts = torch.as_tensor(scene['points'])
+    cls = torch.as_tensor(scene['point_cls']).long()
+    samples = []
+    for labelled in (True, False):
+        ds = Det3DDataSample(metainfo=dict(cam2img=scene['camera']['K'], lidar2cam=scene['camera']['lidar2cam'],
+                                           is_labelled=labelled, img_path=f'scene_{labelled}'))
+        ds.gt_pts_seg = PointData(pts_semantic_mask=cls.clone() if labelled else (cls + shift_unlabelled_labels) % 5)
+        samples.append(ds)
+    img = torch.as_tensor(scene['image']).permute(2, 0, 1).contiguous()
+    return dict(inputs=dict(points=[pts, pts.clone()], img=[img, img.clone()]), data_samples=samples)
+
+
+def _model(scene, **overrides):
+    init_default_scope('panguvision')
+    torch.manual_seed(0)
+    cfg = copy.deepcopy(TINY)
+    cfg.update(overrides)
+    model = MODELS.build(cfg).train()
+    true_masks = [scene['pixel_cls'] == c for c in range(5) if (scene['pixel_cls'] == c).any()]
+    model._mask_generator = lambda image: [dict(segmentation=m, area=int(m.sum())) for m in true_masks]
+    return model, true_masks
+
+
+def test_segmentor_groups_the_unlabelled_scans_voxels_by_mask(scene):
+    model, true_masks = _model(scene)
+    data = model.data_preprocessor(_batch(scene), training=True)
+    coords = data['inputs']['voxels']['coors'].long()
+    gt_all = torch.cat([ds.gt_pts_seg.voxel_semantic_mask for ds in data['data_samples']]).long()
+    feats = torch.randn(len(coords), 8)
+    out = model.render_camera(feats, coords, data['inputs'], data['data_samples'], [1])
+    rows, groups = out['mask_rows'], out['mask_groups']
+    assert len(rows) > 300 and (coords[rows, 0] == 1).all() and len(out['voxel_rows']) == 0
+    # the masks are the true class regions: the voxels of one group share the true class (up to occlusion edges)
+    mask_cls = torch.tensor([int(np.bincount(scene['pixel_cls'][m]).argmax()) for m in true_masks])
+    assert (gt_all[rows] == mask_cls[groups]).float().mean() > 0.93
+
+
+def test_segmentor_consistency_loss_trains_the_backbone_and_never_reads_unlabelled_labels(scene):
+    model, _ = _model(scene)
+    data = model.data_preprocessor(_batch(scene), training=True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert 'loss_mask_consistency' in losses and 'loss_point_pseudo' not in losses
+    assert float(losses['loss_mask_consistency']) > 0
+    model.zero_grad()
+    losses['loss_mask_consistency'].backward()
+    assert model.backbone.conv_input[0].conv.weight.grad.abs().sum() > 0
+    other = model.data_preprocessor(_batch(scene, shift_unlabelled_labels=2), training=True)
+    again = model.loss(other['inputs'], other['data_samples'])
+    torch.testing.assert_close(again['loss_mask_consistency'], losses['loss_mask_consistency'])
+    # the weight scales it; off (None) = no such loss and no unlabelled-scan work at all
+    model2, _ = _model(scene, mask_consistency=dict(loss_weight=0.5, min_voxels=3))
+    half = model2.loss(data['inputs'], data['data_samples'])['loss_mask_consistency']
+    torch.testing.assert_close(half, 0.5 * losses['loss_mask_consistency'])
+    model3, _ = _model(scene, mask_consistency=None)
+    assert set(model3.loss(data['inputs'], data['data_samples'])) == {'loss_sem_seg'}
