@@ -84,6 +84,12 @@ class NeRFSAMMinkUNet(MinkUNet):
             thresholds (CBST): class ``c``'s vote threshold is ``min(threshold, t_c)``, ``t_c`` a running average
             (``momentum``, over the unlabelled scans) of the confidence that the top ``p`` of the voters predicted as
             ``c`` reach (``pseudo_label.class_balanced_thresholds``); kept in the ``class_thresholds`` buffer.
+            ``distribution_alignment=dict(momentum=0.99)`` (optional; ReMixMatch's distribution alignment): before the
+            vote, the voters' probabilities are multiplied by ``prior / mean`` and renormalised, ``prior`` the running
+            class distribution of the labelled scans' voxels seen by the camera and ``mean`` the running mean of the
+            (raw) voter probabilities on the unlabelled scans (EMAs with ``momentum``, buffers ``da_labelled_prior``
+            and ``da_unlabelled_mean``), so that a class the model over-predicts on unlabelled scans cannot take over
+            the pseudo-labels.
         loss_ramp_iters (int): the unlabelled-scan losses (NeRF and point pseudo-labels) rise linearly from 0 to
             their full weight over this many ``loss`` calls after ``nerf_start_iter``; 0 = full weight at once.
         teacher (dict, optional): ``MeanTeacher`` arguments, e.g. ``dict(momentum=0.99)`` (the weight of the old
@@ -137,6 +143,12 @@ class NeRFSAMMinkUNet(MinkUNet):
                 # running per-class thresholds; NaN = no estimate yet (the global threshold applies)
                 self.register_buffer('class_thresholds',
                                      torch.full((self.decode_head.num_classes,), float('nan')))
+            align = self.point_pseudo_label_cfg.get('distribution_alignment')
+            if align is not None:
+                self.point_pseudo_label_cfg['distribution_alignment'] = dict(dict(momentum=0.99), **align)
+                # running class distributions; NaN = no estimate yet (no alignment until both exist)
+                for name in ('da_labelled_prior', 'da_unlabelled_mean'):
+                    self.register_buffer(name, torch.full((self.decode_head.num_classes,), float('nan')))
         if teacher is not None and point_pseudo_label is None:
             raise ValueError('teacher needs point_pseudo_label (the teacher casts the point votes)')
         self.teacher = MeanTeacher(self.student_modules(), **teacher) if teacher is not None else None
@@ -167,6 +179,9 @@ class NeRFSAMMinkUNet(MinkUNet):
             losses['loss_sem_seg'] = x.sum() * 0  # the key of mmdet3d's Base3DDecodeHead
         self.num_loss_calls += 1
         calls = int(self.num_loss_calls)
+        if lab_ids and 'imgs' in inputs and self.point_pseudo_label_cfg is not None \
+                and self.point_pseudo_label_cfg.get('distribution_alignment') is not None:
+            self.update_labelled_prior(inputs, coords, data_samples, lab_ids)
         active = (self.nerf_head is not None or self.point_pseudo_label_cfg is not None
                   or self.mask_consistency_cfg is not None)
         if active and 'imgs' in inputs and calls > self.nerf_start_iter:
@@ -319,7 +334,7 @@ class NeRFSAMMinkUNet(MinkUNet):
                         rc.append(torch.stack([rows[:, None].expand(gh, gw).flatten(),
                                                cols[None].expand(gh, gw).flatten()], 1)[ok])
                         pr.append(probs[j].flatten(1).T[ok])
-                    voter_probs = torch.cat(pr)
+                    voter_probs = self.align_distribution(torch.cat(pr))
                     painted = vote_masks_sparse(masks, torch.cat(rc), voter_probs, mode=pcfg['mode'],
                                                 threshold=self.vote_thresholds(voter_probs),
                                                 min_voters=pcfg['min_voters'],
@@ -371,6 +386,44 @@ class NeRFSAMMinkUNet(MinkUNet):
                     voxel_labels=torch.cat(voxel_labels) if voxel_labels else empty,
                     mask_rows=torch.cat(mask_rows) if mask_rows else empty,
                     mask_groups=torch.cat(mask_groups) if mask_groups else empty)
+
+    @staticmethod
+    def _ema(buf: Tensor, value: Tensor, momentum: float) -> None:
+        """In place: ``buf <- momentum * buf + (1 - momentum) * value``; a NaN ``buf`` is replaced by ``value``."""
+        buf.copy_(torch.where(torch.isnan(buf), value, momentum * buf + (1 - momentum) * value))
+
+    @torch.no_grad()
+    def update_labelled_prior(self, inputs: dict, coords: Tensor, data_samples: List[Det3DDataSample],
+                              ids: List[int]) -> None:
+        """Update ``da_labelled_prior`` ``(C,)`` with the class histogram of the voxels of labelled scans ``ids``
+        that the camera sees (the voxels that would vote on an unlabelled scan)."""
+        num_classes = self.decode_head.num_classes
+        hist = torch.zeros(num_classes, device=coords.device)
+        h, w = inputs['imgs'].shape[-2:]
+        for b in ids:
+            ds = data_samples[b]
+            k = _as_tensor(ds.metainfo['cam2img'], inputs['voxels']['voxels'], (3, 3))
+            t = _as_tensor(ds.metainfo['lidar2cam'], inputs['voxels']['voxels'], (4, 4))
+            proj = self.project_voxels(inputs, coords, b, k, t, h, w)
+            gt = ds.gt_pts_seg.voxel_semantic_mask.long()[proj['rows'] - int((coords[:, 0] < b).sum())]
+            hist += torch.bincount(gt[gt < num_classes], minlength=num_classes)[:num_classes].float()
+        if hist.sum() > 0:
+            momentum = self.point_pseudo_label_cfg['distribution_alignment']['momentum']
+            self._ema(self.da_labelled_prior, hist / hist.sum(), momentum)
+
+    @torch.no_grad()
+    def align_distribution(self, voter_probs: Tensor) -> Tensor:
+        """With ``distribution_alignment``: update ``da_unlabelled_mean`` with the ``(n, C)`` voter probabilities and
+        return them times ``prior / mean``, renormalised; without it (or before both estimates exist) unchanged."""
+        align = self.point_pseudo_label_cfg.get('distribution_alignment')
+        if align is None or not len(voter_probs):
+            return voter_probs
+        self._ema(self.da_unlabelled_mean, voter_probs.mean(0), align['momentum'])
+        prior, mean = self.da_labelled_prior, self.da_unlabelled_mean
+        if bool(torch.isnan(prior).any()):
+            return voter_probs
+        out = voter_probs * (prior / mean.clamp(min=1e-6))[None]
+        return out / out.sum(1, keepdim=True).clamp(min=1e-12)
 
     def vote_thresholds(self, voter_probs: Tensor):
         """The mask-vote threshold: ``point_pseudo_label.threshold``, or with ``class_balance`` the ``(C,)``

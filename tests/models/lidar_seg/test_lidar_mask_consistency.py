@@ -129,7 +129,7 @@ def test_segmentor_consistency_loss_trains_the_backbone_and_never_reads_unlabell
     data = model.data_preprocessor(_batch(scene), training=True)
     losses = model.loss(data['inputs'], data['data_samples'])
     assert 'loss_mask_consistency' in losses and 'loss_point_pseudo' not in losses
-    assert float(losses['loss_mask_consistency']) > 0
+    assert float(losses['loss_mask_consistency'].detach()) > 0
     model.zero_grad()
     losses['loss_mask_consistency'].backward()
     assert model.backbone.conv_input[0].conv.weight.grad.abs().sum() > 0
@@ -142,3 +142,42 @@ def test_segmentor_consistency_loss_trains_the_backbone_and_never_reads_unlabell
     torch.testing.assert_close(half, 0.5 * losses['loss_mask_consistency'])
     model3, _ = _model(scene, mask_consistency=None)
     assert set(model3.loss(data['inputs'], data['data_samples'])) == {'loss_sem_seg'}
+
+
+# ------------------------------------------------------------------------------ distribution alignment of the votes
+def test_distribution_alignment_takes_the_over_predicted_class_down(scene):
+    model, _ = _model(scene, mask_consistency=None, point_pseudo_label=dict(
+        loss_weight=1.0, threshold=0.6, min_voters=1, distribution_alignment=dict(momentum=0.5)))
+    probs = torch.tensor([[0.7, 0.3, 0.0, 0.0, 0.0], [0.9, 0.1, 0.0, 0.0, 0.0]])
+    torch.testing.assert_close(model.align_distribution(probs), probs)  # no labelled prior yet: unchanged
+    torch.testing.assert_close(model.da_unlabelled_mean, torch.tensor([0.8, 0.2, 0.0, 0.0, 0.0]))
+    model.da_labelled_prior.copy_(torch.tensor([0.4, 0.4, 0.1, 0.05, 0.05]))
+    out = model.align_distribution(probs)  # the mean is now 0.5 * old + 0.5 * new = the same (0.8, 0.2)
+    want = probs * torch.tensor([0.5, 2.0, 0.0, 0.0, 0.0])  # prior / mean; 0 / clamp -> tiny classes stay ~0
+    torch.testing.assert_close(out[:, :2], (want / want.sum(1, keepdim=True))[:, :2], atol=1e-4, rtol=1e-4)
+    assert out[0].argmax() == 1  # 0.7 vs 0.3 becomes 0.37 vs 0.63
+    keys = model.state_dict().keys()
+    assert 'da_labelled_prior' in keys and 'da_unlabelled_mean' in keys  # saved in checkpoints: resume is exact
+
+
+def test_labelled_prior_is_the_class_histogram_of_the_labelled_voxels_in_view(scene):
+    model, _ = _model(scene, mask_consistency=None, point_pseudo_label=dict(
+        loss_weight=1.0, distribution_alignment=dict(momentum=0.99)))
+    data = model.data_preprocessor(_batch(scene), training=True)
+    coords = data['inputs']['voxels']['coors'].long()
+    model.update_labelled_prior(data['inputs'], coords, data['data_samples'], [0])
+    ks = torch.as_tensor(scene['camera']['K']).float()
+    ts = torch.as_tensor(scene['camera']['lidar2cam']).float()
+    proj = model.project_voxels(data['inputs'], coords, 0, ks, ts, scene['camera']['height'], scene['camera']['width'])
+    gt = data['data_samples'][0].gt_pts_seg.voxel_semantic_mask.long()[proj['rows']]
+    hist = torch.bincount(gt[gt < 5], minlength=5).float()
+    torch.testing.assert_close(model.da_labelled_prior, hist / hist.sum())
+    # the loss updates it from labelled scans only: an unlabelled scan with shifted labels changes nothing
+    model.da_labelled_prior.fill_(float('nan'))
+    model.loss(data['inputs'], data['data_samples'])
+    first = model.da_labelled_prior.clone()
+    shifted = model.data_preprocessor(_batch(scene, shift_unlabelled_labels=2), training=True)
+    model.da_labelled_prior.fill_(float('nan'))
+    model.loss(shifted['inputs'], shifted['data_samples'])
+    torch.testing.assert_close(model.da_labelled_prior, first)
+    torch.testing.assert_close(first, hist / hist.sum())
