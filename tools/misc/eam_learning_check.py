@@ -53,6 +53,9 @@ def parse_args(argv=None):
     p.add_argument('--vae-iters', type=int, default=1200)
     p.add_argument('--no-vae-colour-aug', action='store_true',
                    help='train the VAE without the colour permutation / negative augmentation')
+    p.add_argument('--vae-lq-frac', type=float, default=0.5,
+                   help='fraction of the VAE training images that are the bicubic-upsampled degraded LQ crops instead '
+                        'of the HR crops (the images whose latents are the LR condition)')
     p.add_argument('--base-iters', type=int, default=1500, help='pre-training of the base DiT (0: keep it random)')
     p.add_argument('--iters', type=int, default=3000, help='Psi-DiT (LR stream) iterations')
     p.add_argument('--batch-size', type=int, default=8)
@@ -97,7 +100,10 @@ def permute_colours(images: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return torch.stack(out)
 
 
-def train_vae(model, data, iters, log, colour_aug=True, seed=0):
+def train_vae(model, data, iters, log, colour_aug=True, seed=0, lq_frac=0.0):
+    """L1 + small KL on ``(B, 3, H, W)`` crops in ``[-1, 1]``: each image is, with probability ``lq_frac``, the
+    bicubic-upsampled degraded LQ crop instead of the HR crop. A real SD3 VAE has seen blurred and noisy photographs;
+    one trained on sharp crops only reconstructs the bicubic image (whose latent is EAM's LR condition) poorly."""
     vae = model.vae.requires_grad_(True).train()
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(vae.parameters(), lr=2e-3)
@@ -105,6 +111,10 @@ def train_vae(model, data, iters, log, colour_aug=True, seed=0):
     for it in range(iters):
         batch = model.data_preprocessor(next(data), True)
         gt = torch.stack([s.gt_img for s in batch['data_samples']]) * 2 - 1
+        if lq_frac > 0:
+            up = F.interpolate(batch['inputs'], size=gt.shape[-2:], mode='bicubic', align_corners=False)
+            use_lq = (torch.rand(gt.shape[0], generator=gen) < lq_frac).view(-1, 1, 1, 1)
+            gt = torch.where(use_lq, up.clamp(0, 1) * 2 - 1, gt)
         if colour_aug:
             gt = permute_colours(gt, gen)
         post = vae.encode(gt).latent_dist
@@ -328,7 +338,7 @@ def main(argv=None):
     data = batches(train_set, args.batch_size, np.random.default_rng(args.seed))
     result = dict(config=args.config, vae_iters=args.vae_iters, base_iters=args.base_iters, iters=args.iters,
                   batch_size=args.batch_size, steps=args.steps, train_base=args.train_base,
-                  vae_colour_aug=not args.no_vae_colour_aug, num_samples=args.num_samples,
+                  vae_colour_aug=not args.no_vae_colour_aug, vae_lq_frac=args.vae_lq_frac, num_samples=args.num_samples,
                   sigma_range=args.sigma_range, reuse=args.reuse, reuse_psi=args.reuse_psi,
                   threads=torch.get_num_threads())
     if args.out:
@@ -339,7 +349,8 @@ def main(argv=None):
         log(f'reused the VAE and base DiT of {args.reuse}')
     else:
         t0 = time.time()
-        train_vae(model, data, args.vae_iters, log, colour_aug=not args.no_vae_colour_aug, seed=args.seed)
+        train_vae(model, data, args.vae_iters, log, colour_aug=not args.no_vae_colour_aug, seed=args.seed,
+                  lq_frac=args.vae_lq_frac)
         result['vae_train_s'] = round(time.time() - t0, 1)
         t0 = time.time()
         result['base_final_loss'] = round(train_base(model, data, args.base_iters, args.lr, log), 4) \

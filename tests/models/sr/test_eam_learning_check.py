@@ -53,3 +53,25 @@ def test_stages_round_trip(tmp_path):
     assert fresh.vae.config.scaling_factor == 0.7 and fresh.vae.config.shift_factor == 0.1
     x = torch.rand(1, 3, 32, 32)
     assert torch.equal(fresh.encode_images(x), trained.encode_images(x))
+
+
+@pytest.mark.parametrize('lq_frac', [0.0, 1.0])
+def test_vae_trains_on_hr_or_bicubic_lq_crops(lq_frac, monkeypatch):
+    """--vae-lq-frac: the VAE's training image is the HR crop (0) or the bicubic-upsampled LQ crop (1), in [-1, 1]."""
+    import torch.nn.functional as F
+
+    from panguvision.structures import SRDataSample
+    check, model = _check(), _model(0)
+    g = torch.Generator().manual_seed(0)
+    lq, gt = torch.rand(2, 3, 16, 16, generator=g), torch.rand(2, 3, 64, 64, generator=g)
+
+    def data():
+        while True:
+            yield dict(inputs=list(lq * 255), data_samples=[SRDataSample(gt_img=x * 255) for x in gt])
+
+    seen, encode = [], model.vae.encode
+    monkeypatch.setattr(model.vae, 'encode', lambda x: seen.append(x.detach().clone()) or encode(x))
+    check.train_vae(model, data(), 1, lambda msg: None, colour_aug=False, lq_frac=lq_frac)
+    up = F.interpolate(lq, size=(64, 64), mode='bicubic', align_corners=False).clamp(0, 1)
+    expected = (up if lq_frac else gt) * 2 - 1
+    assert torch.allclose(seen[0], expected, atol=1e-5)
