@@ -1,7 +1,9 @@
 """Does NeRF + pseudo-label self-supervision help a LiDAR segmenter with few labels? A CPU check on synthetic scenes.
 
 1. Writes synthetic LiDAR + camera scenes (``panguvision.datasets.synthetic_lidar``) in the SemanticKITTI layout if
-   they are not there yet (train sequence 00, held-out sequence 08).
+   they are not there yet (train sequence 00, held-out sequence 08). The reported protocol has 500 training scans
+   (``--num-train 500``: 5 labelled scans at 1 %, 50 at 10 %); ``--num-train 100`` is the first protocol (one
+   labelled scan at 1 %); the first 100 scans are the same in both.
 2. For each labelled ratio (LaserMix protocol: a uniform random subset of the training scans) trains the tiny
    MinkUNet of ``configs/_base_/models/minkunet_torch_tiny.py`` twice with the same seed, iterations and labelled
    scans: ``supervised`` (labelled scans only, NeRF head off) and ``nerf_sam`` (each step also takes an unlabelled
