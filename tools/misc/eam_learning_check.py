@@ -65,6 +65,8 @@ def parse_args(argv=None):
     p.add_argument('--start-sigmas', type=float, nargs='+', default=[1.0, 0.6, 0.4, 0.2])
     p.add_argument('--num-samples', type=int, nargs='+', default=[1, 8],
                    help='samples averaged per output (test_cfg.num_samples; K > 1: posterior-mean estimate)')
+    p.add_argument('--colour-fix-levels', type=int, nargs='+', default=[0],
+                   help='wavelet colour-fix levels tried on every sample (0: none; test_cfg.colour_fix_levels)')
     p.add_argument('--sigma-range', type=float, nargs=2, default=None, metavar=('LO', 'HI'),
                    help="Psi-DiT training sigmas squeezed into [LO, HI] (EAM flow_cfg.sigma_range; the base's "
                         "pre-training keeps [0, 1])")
@@ -247,15 +249,19 @@ def selection_dataset_cfg(cfg, seed):
     return ds
 
 
-def setting_key(steps, sigma, k=1):
-    """``'4steps@0.6'``; with ``k > 1`` averaged samples ``'4steps@0.6x8'``."""
-    return f'{steps}steps@{sigma}' + (f'x{k}' if k > 1 else '')
+def setting_key(steps, sigma, k=1, levels=0):
+    """``'4steps@0.6'``; with ``k > 1`` averaged samples ``'4steps@0.6x8'``; with a wavelet colour fix of
+    ``levels > 0`` levels ``'4steps@0.6x8+cf5'``."""
+    return f'{steps}steps@{sigma}' + (f'x{k}' if k > 1 else '') + (f'+cf{levels}' if levels > 0 else '')
 
 
-def evaluate(model, pairs, settings, seed, out_dir=None):
+def evaluate(model, pairs, settings, seed, out_dir=None, levels=(0, )):
     """Per-image dict: bicubic and VAE-reconstruction PSNR/SSIM, and for every ``(steps, start_sigma, K)`` setting
-    EAM's PSNR / SSIM and its LR-following margin (PSNR against its own GT minus the mean against the other GTs)."""
+    and colour-fix ``levels`` (0: none; the fix is applied to the same sample, as ``test_cfg.colour_fix_levels``
+    does) EAM's PSNR / SSIM and its LR-following margin (PSNR against its own GT minus the mean against the other
+    GTs)."""
     from panguvision.evaluation.functional.image_quality import psnr, ssim
+    from panguvision.models.sr.eam.eam_model import wavelet_colour_fix
     from panguvision.utils.image_io import tensor_to_image, write_image
     s = model.scale
     gts = [tensor_to_image(gt) for _, gt in pairs]
@@ -268,18 +274,20 @@ def evaluate(model, pairs, settings, seed, out_dir=None):
                    bicubic_ssim=ssim(tensor_to_image(bic), gts[i], s, True),
                    vae_reconstruction_psnr=psnr(tensor_to_image(rec), gts[i], s, True))
         for steps, sigma, k in settings:
-            key = setting_key(steps, sigma, k)
             with torch.no_grad():
-                sr = tensor_to_image(model.sample(lq, [model.default_prompt], num_steps=steps, seed=seed,
-                                                  start_sigma=sigma, num_samples=k)[0])
-            own = psnr(sr, gts[i], s, True)
-            row[f'eam_psnr@{key}'] = own
-            row[f'eam_ssim@{key}'] = ssim(sr, gts[i], s, True)
-            if len(gts) > 1:
-                others = [psnr(sr, g, s, True) for j, g in enumerate(gts) if j != i]
-                row[f'follows_lr_margin@{key}'] = own - float(np.mean(others))
-            if out_dir:
-                write_image(osp.join(out_dir, f'{i}_eam_{key}.png'), sr)
+                raw = model.sample(lq, [model.default_prompt], num_steps=steps, seed=seed, start_sigma=sigma,
+                                   num_samples=k, colour_fix_levels=0)
+            for lv in sorted(set(levels)):
+                key = setting_key(steps, sigma, k, lv)
+                sr = tensor_to_image(wavelet_colour_fix(raw, bic[None], lv)[0])
+                own = psnr(sr, gts[i], s, True)
+                row[f'eam_psnr@{key}'] = own
+                row[f'eam_ssim@{key}'] = ssim(sr, gts[i], s, True)
+                if len(gts) > 1:
+                    others = [psnr(sr, g, s, True) for j, g in enumerate(gts) if j != i]
+                    row[f'follows_lr_margin@{key}'] = own - float(np.mean(others))
+                if out_dir:
+                    write_image(osp.join(out_dir, f'{i}_eam_{key}.png'), sr)
         if out_dir:
             write_image(osp.join(out_dir, f'{i}_bicubic.png'), tensor_to_image(bic))
             write_image(osp.join(out_dir, f'{i}_gt.png'), gts[i])
@@ -311,8 +319,9 @@ def sampler_settings(model, steps_list, sigmas, ks=(1, )):
 
 
 def select_setting(means, settings):
-    """The ``(steps, start_sigma, K)`` with the highest mean EAM PSNR (ties: fewer samples, then fewer steps)."""
-    return max(settings, key=lambda st: (means[f'eam_psnr@{setting_key(*st)}'], -st[2], -st[0]))
+    """The ``(steps, start_sigma, K[, levels])`` with the highest mean EAM PSNR (ties: fewer samples, then fewer
+    steps, then fewer colour-fix levels)."""
+    return max(settings, key=lambda st: (means[f'eam_psnr@{setting_key(*st)}'], -st[2], -st[0], -sum(st[3:])))
 
 
 def main(argv=None):
@@ -376,20 +385,21 @@ def main(argv=None):
         result.update(eam_train_s=round(time.time() - t0, 1), final_loss=round(final, 4), trainable_params=n_params)
 
     settings = sampler_settings(model, args.steps, args.start_sigmas, args.num_samples)
+    levels = sorted(set(args.colour_fix_levels))
     t0 = time.time()
     select = mean_rows(evaluate(model, centre_crops(model, selection_dataset_cfg(cfg, args.select_seed), args.crop,
-                                                    model.scale), settings, args.seed))
-    steps, sigma, k = select_setting(select, settings)
-    key = setting_key(steps, sigma, k)
+                                                    model.scale), settings, args.seed, levels=levels))
+    steps, sigma, k, lv = select_setting(select, [st + (lv, ) for st in settings for lv in levels])
+    key = setting_key(steps, sigma, k, lv)
     result['selection'] = dict(images='train photographs', degradation_seed=args.select_seed, **select)
-    result.update(selected_steps=steps, selected_start_sigma=sigma, selected_num_samples=k,
+    result.update(selected_steps=steps, selected_start_sigma=sigma, selected_num_samples=k, selected_colour_fix=lv,
                   select_s=round(time.time() - t0, 1))
     log(f'selected on the training photographs: {key} (PSNR {select[f"eam_psnr@{key}"]:.2f} vs bicubic '
         f'{select["bicubic_psnr"]:.2f})')
 
     t0 = time.time()
     rows = evaluate(model, centre_crops(model, cfg.test_dataloader.dataset, args.crop, model.scale), settings,
-                    args.seed, args.out)
+                    args.seed, args.out, levels)
     result['test_s'] = round(time.time() - t0, 1)
     result.update(mean_rows(rows))
     result['per_image'] = rows
@@ -410,7 +420,8 @@ def main(argv=None):
         trained.model.transformer.freeze_base = True  # what a checkpoint user fine-tunes (DSPO): the LR streams
         trained.model.vae.update(scaling_factor=model.vae.config.scaling_factor,
                                  shift_factor=model.vae.config.shift_factor)
-        trained.model.test_cfg.update(seed=None, num_steps=steps, start_sigma=sigma, num_samples=k)
+        trained.model.test_cfg.update(seed=None, num_steps=steps, start_sigma=sigma, num_samples=k,
+                                      colour_fix_levels=lv)
         trained.model.flow_cfg.update(sigma_range=tuple(model.flow_cfg['sigma_range']))
         trained.dump(osp.join(args.out, 'eam_tiny_trained.py'))
     return 0 if result['beats_bicubic'] and result['vae_above_bicubic'] else 1

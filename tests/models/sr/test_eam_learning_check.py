@@ -38,6 +38,11 @@ def test_grid_keys_and_selection():
     assert check.select_setting(means, settings) == (1, 1.0, 1)  # ties: fewer samples, then fewer steps
     means['eam_psnr@3steps@0.6x4'] = 20.5
     assert check.select_setting(means, settings) == (3, 0.6, 4)
+    assert check.setting_key(3, 0.6, 4, 5) == '3steps@0.6x4+cf5' and check.setting_key(3, 0.6, 1, 0) == '3steps@0.6'
+    means['eam_psnr@3steps@0.6x4+cf5'] = 20.5  # a tie with the unfixed output: no colour fix
+    assert check.select_setting(means, [(3, 0.6, 4, 0), (3, 0.6, 4, 5)]) == (3, 0.6, 4, 0)
+    means['eam_psnr@3steps@0.6x4+cf5'] = 21.0
+    assert check.select_setting(means, [(3, 0.6, 4, 0), (3, 0.6, 4, 5)]) == (3, 0.6, 4, 5)
 
 
 def test_stages_round_trip(tmp_path):

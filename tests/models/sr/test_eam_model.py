@@ -277,3 +277,25 @@ def test_sigma_range_squeezes_the_training_timesteps():
     assert torch.allclose(t, 100 + 0.3 * ref, atol=1e-3)  # the same density, mapped linearly
     with pytest.raises(ValueError, match='sigma_range'):
         build(flow_cfg=dict(sigma_range=(0.5, 0.2)))
+
+
+def test_wavelet_colour_fix_keeps_detail_and_takes_the_reference_colour(model):
+    from panguvision.models.sr.eam.eam_model import wavelet_colour_fix
+    g = torch.Generator().manual_seed(10)
+    detail = torch.rand(1, 3, 64, 64, generator=g) * 0.2
+    image = (detail + 0.5).clamp(0, 1)  # detail on a grey level
+    reference = torch.full((1, 3, 64, 64), 0.3)  # a flat, darker reference
+    fixed = wavelet_colour_fix(image, reference, levels=4)
+    assert fixed.mean().item() == pytest.approx(0.3, abs=0.02)
+    hp = fixed - fixed.mean()
+    assert torch.corrcoef(torch.stack([hp.flatten(), (detail - detail.mean()).flatten()]))[0, 1] > 0.8
+    assert torch.equal(wavelet_colour_fix(image, reference, levels=0), image)
+    lq = torch.rand(1, 3, 8, 8, generator=g)
+    raw = model.sample(lq, ['a photo'])
+    model.test_cfg['colour_fix_levels'] = 2
+    try:
+        out = model.sample(lq, ['a photo'])
+    finally:
+        model.test_cfg.pop('colour_fix_levels')
+    up = torch.nn.functional.interpolate(lq, size=(32, 32), mode='bicubic', align_corners=False).clamp(0, 1)
+    assert torch.allclose(out, wavelet_colour_fix(raw, up, 2), atol=1e-6) and not torch.allclose(out, raw)

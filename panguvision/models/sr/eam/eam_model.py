@@ -31,7 +31,29 @@ from .latent_tiling import tiled_denoise
 from .psi_dit import LRStream, PsiDiT
 from .text_encoding import SD3TextEncoder, require_local_folder, tiny_text_encoder
 
-__all__ = ['EAM', 'tiny_vae_config', 'mask_ratio_at', 'eam_checkpoint_lr_stream', 'eam_fsdp_wrap_policy']
+__all__ = ['EAM', 'tiny_vae_config', 'mask_ratio_at', 'eam_checkpoint_lr_stream', 'eam_fsdp_wrap_policy',
+           'wavelet_colour_fix']
+
+
+def _low_pass(x: torch.Tensor, levels: int) -> torch.Tensor:
+    """``levels`` a-trous passes of the 3x3 binomial kernel (dilation 1, 2, 4, ...; replicate padding) per
+    channel of ``(N, C, H, W)``."""
+    k = torch.tensor([1.0, 2.0, 1.0], dtype=x.dtype, device=x.device)
+    weight = (k[:, None] * k[None, :] / 16).expand(x.shape[1], 1, 3, 3)
+    for i in range(levels):
+        d = 2 ** i
+        x = F.conv2d(F.pad(x, (d, d, d, d), mode='replicate'), weight, dilation=d, groups=x.shape[1])
+    return x
+
+
+def wavelet_colour_fix(image: torch.Tensor, reference: torch.Tensor, levels: int = 5) -> torch.Tensor:
+    """Wavelet colour fix (as StableSR / OSEDiff apply it after decoding): the high frequencies of ``image`` plus
+    the low frequencies (``levels`` a-trous levels) of ``reference`` (the bicubic-upsampled LQ), both
+    ``(N, 3, H, W)`` in ``[0, 1]``; clamped to ``[0, 1]``. Removes the VAE's and the sampler's colour and
+    low-frequency drift; ``levels=0`` returns ``image``."""
+    if levels <= 0:
+        return image
+    return (image - _low_pass(image, levels) + _low_pass(reference, levels)).clamp(0, 1)
 
 
 @FUNCTIONS.register_module(force=True)
@@ -96,7 +118,9 @@ class EAM(SRModel):
         text_drop_prob: probability of an empty prompt in training (enables classifier-free guidance).
         test_cfg: ``num_steps``, ``guidance_scale`` (1: no CFG), ``negative_prompt``, ``seed`` (``None``: torch's
             global RNG), ``start_sigma`` (1: from pure noise; < 1: from the noised LR latent), ``num_samples``
-            (``K > 1``: the mean of ``K`` samples, a posterior-mean estimate; default 1), ``latent_tile`` /
+            (``K > 1``: the mean of ``K`` samples, a posterior-mean estimate; default 1), ``colour_fix_levels``
+            (> 0: :func:`wavelet_colour_fix` against the bicubic LQ with that many levels; default 0: off),
+            ``latent_tile`` /
             ``latent_tile_overlap`` (latent pixels) or ``tile_size`` / ``tile_overlap`` (LR pixels, as other SR
             models), ``prompt`` (overrides every prompt).
     """
@@ -349,7 +373,7 @@ class EAM(SRModel):
     def sample(self, lq: torch.Tensor, prompts: Sequence[str], negative_prompt: str = '',
                num_steps: Optional[int] = None, guidance_scale: Optional[float] = None,
                seed: Optional[int] = None, start_sigma: Optional[float] = None,
-               num_samples: Optional[int] = None) -> torch.Tensor:
+               num_samples: Optional[int] = None, colour_fix_levels: Optional[int] = None) -> torch.Tensor:
         """Super-resolve ``lq`` ``(B, 3, h, w)`` in ``[0, 1]`` -> ``(B, 3, h*s, w*s)`` in ``[0, 1]``.
 
         ``seed`` (default ``test_cfg.seed``, 0; ``None`` there draws from torch's global RNG) fixes the noise.
@@ -358,7 +382,9 @@ class EAM(SRModel):
         that level, ``(1 - sigma) c + sigma eps``, and runs the remaining Euler steps of the same schedule.
         ``num_samples`` (default ``test_cfg.num_samples``, 1) ``K > 1`` returns the pixel mean of ``K`` decoded
         samples, drawn one after the other with successive noises of the same generator (the first is the ``K = 1``
-        sample): a Monte-Carlo estimate of the posterior mean, the PSNR-optimal output, at ``K`` times the cost."""
+        sample): a Monte-Carlo estimate of the posterior mean, the PSNR-optimal output, at ``K`` times the cost.
+        ``colour_fix_levels`` (default ``test_cfg.colour_fix_levels``, 0): :func:`wavelet_colour_fix` of the output
+        against the bicubic-upsampled LQ."""
         from diffusers import FlowMatchEulerDiscreteScheduler
         cfg = self.test_cfg
         num_steps = num_steps or cfg.get('num_steps', 20)
@@ -392,7 +418,10 @@ class EAM(SRModel):
                 v = self._velocity(latents, t.expand(b), cond, guidance)
                 latents = scheduler.step(v, t, latents).prev_sample
             total = total + self.decode_latents(latents)
-        return (total / num_samples)[..., :out_h, :out_w]
+        if colour_fix_levels is None:
+            colour_fix_levels = cfg.get('colour_fix_levels', 0)
+        out = wavelet_colour_fix(total / num_samples, up, int(colour_fix_levels))
+        return out[..., :out_h, :out_w]
 
     @staticmethod
     def _start(scheduler, noise: torch.Tensor, lr_latent: torch.Tensor, start_sigma: float):
