@@ -1,8 +1,8 @@
 """Does a tiny EAM learn? Train it on degraded built-in photographs and compare its PSNR with bicubic on held-out ones.
 
 ``OMP_NUM_THREADS=1 python tools/misc/eam_learning_check.py [--vae-iters 1200] [--base-iters 1500] [--iters 3000]
-[--steps 1 4 6 8] [--start-sigmas 1.0 0.6 0.4 0.2] [--num-samples 1 8] [--sigma-range LO HI] [--reuse DIR
-[--reuse-psi]] [--out DIR]``
+[--steps 4 6 8] [--start-sigmas 0.6 0.4 0.2] [--num-samples 1 8] [--colour-fix-levels 0 3 5] [--vae-lq-frac 0]
+[--sigma-range LO HI] [--reuse DIR [--reuse-psi]] [--out DIR]``
 
 The tiny parts are random, so the recipe is EAM's applied to models we train first:
 
@@ -18,8 +18,10 @@ The tiny parts are random, so the recipe is EAM's applied to models we train fir
 4. sampler selection on the 7 *training* photographs degraded afresh (degradation seed ``--select-seed``, centre
    ``--crop`` HR crops): every ``--steps`` x ``--start-sigmas`` x ``--num-samples`` setting (1 = from pure noise;
    below 1 = from the LR latent noised to that level, SD3 img2img; one step from pure noise is the flow's estimate of
-   the mean HR latent given the LR image; ``K`` samples averaged: a Monte-Carlo posterior mean); the setting with the
-   best mean PSNR is chosen without looking at the held-out photographs;
+   the mean HR latent given the LR image; ``K`` samples averaged: a Monte-Carlo posterior mean), each sample also
+   with ``--colour-fix-levels`` (wavelet colour fix against the bicubic image; 0 = none); the setting with the best
+   mean PSNR is chosen without looking at the held-out photographs. 4 steps from 0.2 runs only sigma 0.001, so it is
+   the decoded LR latent itself: the no-learning reference of the sampler;
 5. the 3 held-out photographs (fixed degradation, centre ``--crop`` HR crops): PSNR / SSIM (Y, crop 4) of EAM for
    every setting and of bicubic, the VAE's own reconstruction PSNR of the HR crop (the ceiling of any latent model),
    and the LR-following probe: each sample's PSNR against its own image's GT minus its mean PSNR against the other
@@ -53,19 +55,18 @@ def parse_args(argv=None):
     p.add_argument('--vae-iters', type=int, default=1200)
     p.add_argument('--no-vae-colour-aug', action='store_true',
                    help='train the VAE without the colour permutation / negative augmentation')
-    p.add_argument('--vae-lq-frac', type=float, default=0.5,
+    p.add_argument('--vae-lq-frac', type=float, default=0.0,
                    help='fraction of the VAE training images that are the bicubic-upsampled degraded LQ crops instead '
                         'of the HR crops (the images whose latents are the LR condition)')
     p.add_argument('--base-iters', type=int, default=1500, help='pre-training of the base DiT (0: keep it random)')
     p.add_argument('--iters', type=int, default=3000, help='Psi-DiT (LR stream) iterations')
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--lr', type=float, default=1e-3)
-    p.add_argument('--steps', type=int, nargs='+', default=[1, 4, 6, 8],
-                   help='sampling steps (of the full schedule)')
-    p.add_argument('--start-sigmas', type=float, nargs='+', default=[1.0, 0.6, 0.4, 0.2])
+    p.add_argument('--steps', type=int, nargs='+', default=[4, 6, 8], help='sampling steps (of the full schedule)')
+    p.add_argument('--start-sigmas', type=float, nargs='+', default=[0.6, 0.4, 0.2])
     p.add_argument('--num-samples', type=int, nargs='+', default=[1, 8],
                    help='samples averaged per output (test_cfg.num_samples; K > 1: posterior-mean estimate)')
-    p.add_argument('--colour-fix-levels', type=int, nargs='+', default=[0],
+    p.add_argument('--colour-fix-levels', type=int, nargs='+', default=[0, 3, 5],
                    help='wavelet colour-fix levels tried on every sample (0: none; test_cfg.colour_fix_levels)')
     p.add_argument('--sigma-range', type=float, nargs=2, default=None, metavar=('LO', 'HI'),
                    help="Psi-DiT training sigmas squeezed into [LO, HI] (EAM flow_cfg.sigma_range; the base's "
