@@ -29,10 +29,12 @@ model = dict(
 optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=1e-3, weight_decay=1e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
-    dict(type='MultiStepLR', by_epoch=False, milestones=[120], gamma=0.1),
+    dict(type='MultiStepLR', by_epoch=False, milestones=[960], gamma=0.1),
 ]
-train_cfg = dict(max_iters=150)
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=150))
+# 1200 iterations (about 14 CPU minutes at 0.7 s/iteration on an idle core): on 16 validation sequences they beat
+# the IoU baseline where 150 did not (configs/masa/README.md)
+train_cfg = dict(max_iters=1200)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=1200))
 # Augmentation for the tiny synthetic frames: the test frames differ only in brightness and noise, and identities
 # are told apart by colour pairs, so hue/saturation jitter (mmdet's defaults, hue +-18) would teach the embedding to
 # ignore the very cue that separates the sprites; the scale range is narrowed to 0.8-1.25 (sprites are 15-60 px).
