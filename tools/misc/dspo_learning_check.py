@@ -54,6 +54,8 @@ def parse_args(argv=None):
     p.add_argument('--eam-num-samples', type=int, default=1,
                    help="the EAM's test_cfg.num_samples here (1: DSPO ranks, aligns and compares single samples, "
                         "not the averaged posterior-mean output of the trained config)")
+    p.add_argument('--eam-colour-fix', type=int, default=None,
+                   help="override the EAM's test_cfg.colour_fix_levels (0: off); default: the trained config's")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default='work_dirs/dspo_learning')
     return p.parse_args(argv)
@@ -134,6 +136,8 @@ def main(argv=None):
     init_default_scope('panguvision')
     os.makedirs(args.out, exist_ok=True)
     cfg.model.test_cfg.num_samples = args.eam_num_samples
+    if args.eam_colour_fix is not None:
+        cfg.model.test_cfg.colour_fix_levels = args.eam_colour_fix
     config = osp.join(args.out, 'eam_tiny_for_dspo.py')  # the trained config with this sampler, for the builder
     cfg.dump(config)
     result = dict(eam_dir=args.eam_dir, eval_split=args.eval_split, train_images=args.train_images,
@@ -141,6 +145,7 @@ def main(argv=None):
                   beta=args.beta,
                   timestep_max=args.timestep_max, start_sigma=cfg.model.test_cfg.start_sigma,
                   steps=cfg.model.test_cfg.num_steps, eam_num_samples=args.eam_num_samples,
+                  colour_fix_levels=cfg.model.test_cfg.get('colour_fix_levels', 0),
                   masks='superpixel (SAM stand-in)', judge='metric:psnr')
 
     # 1-2: preferences from the trained EAM on training images, with the project's builder.
