@@ -4,14 +4,11 @@ import copy
 import numpy as np
 import pytest
 import torch
-from mmdet3d.structures import Det3DDataSample, PointData
+from lidar_test_utils import TINY_SEGMENTOR, make_scene, two_scan_batch  # this folder
 from mmengine.registry import init_default_scope
 
-from panguvision.datasets.synthetic_lidar import render_scene, sample_scene
 from panguvision.models.lidar_seg.mask_consistency import mask_consistency_loss, mask_index_map
 from panguvision.registry import MODELS
-
-VOXEL = 0.25
 
 
 def test_mask_index_map_smaller_mask_wins_and_uncovered_is_minus_one():
@@ -67,36 +64,10 @@ def test_temperature_sharpens_the_target_and_bad_input_is_refused():
 
 @pytest.fixture(scope='module')
 def scene():
-    rng = np.random.default_rng(3)
-    return render_scene(sample_scene(rng), rng, num_beams=32, num_azimuths=512)
+    return make_scene()
 
 
-TINY = dict(
-    type='NeRFSAMMinkUNet',
-    data_preprocessor=dict(
-        type='LidarSegDataPreprocessor', voxel=True, voxel_type='minkunet', batch_first=True, max_voxels=None,
-        voxel_layer=dict(max_num_points=-1, point_cloud_range=[-100, -100, -20, 100, 100, 20],
-                         voxel_size=[VOXEL] * 3, max_voxels=(-1, -1))),
-    backbone=dict(type='PortableMinkUNetBackbone', in_channels=4, base_channels=8, num_stages=2,
-                  encoder_channels=[8, 16], encoder_blocks=[1, 1], decoder_channels=[16, 8], decoder_blocks=[1, 1]),
-    decode_head=dict(type='mmdet3d.MinkUNetHead', channels=8, num_classes=5, dropout_ratio=0, ignore_index=5,
-                     loss_decode=dict(type='mmdet.CrossEntropyLoss', avg_non_ignore=True)),
-    nerf_head=None, mask_generator=None, nerf_start_iter=0, point_pseudo_label=None,
-    mask_consistency=dict(loss_weight=1.0, min_voxels=3),
-    train_cfg=dict(), test_cfg=dict())
-
-
-def _batch(scene, shift_unlabelled_labels=0):
-    pts = torch.as_tensor(scene['points'])
-    cls = torch.as_tensor(scene['point_cls']).long()
-    samples = []
-    for labelled in (True, False):
-        ds = Det3DDataSample(metainfo=dict(cam2img=scene['camera']['K'], lidar2cam=scene['camera']['lidar2cam'],
-                                           is_labelled=labelled, img_path=f'scene_{labelled}'))
-        ds.gt_pts_seg = PointData(pts_semantic_mask=cls.clone() if labelled else (cls + shift_unlabelled_labels) % 5)
-        samples.append(ds)
-    img = torch.as_tensor(scene['image']).permute(2, 0, 1).contiguous()
-    return dict(inputs=dict(points=[pts, pts.clone()], img=[img, img.clone()]), data_samples=samples)
+TINY = dict(TINY_SEGMENTOR, mask_consistency=dict(loss_weight=1.0, min_voxels=3))
 
 
 def _model(scene, **overrides):
@@ -112,7 +83,7 @@ def _model(scene, **overrides):
 
 def test_segmentor_groups_the_unlabelled_scans_voxels_by_mask(scene):
     model, true_masks = _model(scene)
-    data = model.data_preprocessor(_batch(scene), training=True)
+    data = model.data_preprocessor(two_scan_batch(scene), training=True)
     coords = data['inputs']['voxels']['coors'].long()
     gt_all = torch.cat([ds.gt_pts_seg.voxel_semantic_mask for ds in data['data_samples']]).long()
     feats = torch.randn(len(coords), 8)
@@ -126,14 +97,14 @@ def test_segmentor_groups_the_unlabelled_scans_voxels_by_mask(scene):
 
 def test_segmentor_consistency_loss_trains_the_backbone_and_never_reads_unlabelled_labels(scene):
     model, _ = _model(scene)
-    data = model.data_preprocessor(_batch(scene), training=True)
+    data = model.data_preprocessor(two_scan_batch(scene), training=True)
     losses = model.loss(data['inputs'], data['data_samples'])
     assert 'loss_mask_consistency' in losses and 'loss_point_pseudo' not in losses
     assert float(losses['loss_mask_consistency'].detach()) > 0
     model.zero_grad()
     losses['loss_mask_consistency'].backward()
     assert model.backbone.conv_input[0].conv.weight.grad.abs().sum() > 0
-    other = model.data_preprocessor(_batch(scene, shift_unlabelled_labels=2), training=True)
+    other = model.data_preprocessor(two_scan_batch(scene, shift_unlabelled_labels=2), training=True)
     again = model.loss(other['inputs'], other['data_samples'])
     torch.testing.assert_close(again['loss_mask_consistency'], losses['loss_mask_consistency'])
     # the weight scales it; off (None) = no such loss and no unlabelled-scan work at all
@@ -163,7 +134,7 @@ def test_distribution_alignment_takes_the_over_predicted_class_down(scene):
 def test_labelled_prior_is_the_class_histogram_of_the_labelled_voxels_in_view(scene):
     model, _ = _model(scene, mask_consistency=None, point_pseudo_label=dict(
         loss_weight=1.0, distribution_alignment=dict(momentum=0.99)))
-    data = model.data_preprocessor(_batch(scene), training=True)
+    data = model.data_preprocessor(two_scan_batch(scene), training=True)
     coords = data['inputs']['voxels']['coors'].long()
     model.update_labelled_prior(data['inputs'], coords, data['data_samples'], [0])
     ks = torch.as_tensor(scene['camera']['K']).float()
@@ -176,7 +147,7 @@ def test_labelled_prior_is_the_class_histogram_of_the_labelled_voxels_in_view(sc
     model.da_labelled_prior.fill_(float('nan'))
     model.loss(data['inputs'], data['data_samples'])
     first = model.da_labelled_prior.clone()
-    shifted = model.data_preprocessor(_batch(scene, shift_unlabelled_labels=2), training=True)
+    shifted = model.data_preprocessor(two_scan_batch(scene, shift_unlabelled_labels=2), training=True)
     model.da_labelled_prior.fill_(float('nan'))
     model.loss(shifted['inputs'], shifted['data_samples'])
     torch.testing.assert_close(model.da_labelled_prior, first)

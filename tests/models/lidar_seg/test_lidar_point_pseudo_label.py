@@ -5,21 +5,17 @@ import copy
 import numpy as np
 import pytest
 import torch
-from mmdet3d.structures import Det3DDataSample, PointData
+from lidar_test_utils import TINY_SEGMENTOR, VOXEL, make_scene, two_scan_batch  # this folder
 from mmengine.registry import init_default_scope
 
-from panguvision.datasets.synthetic_lidar import render_scene, sample_scene
 from panguvision.models.lidar_seg import (camera_rays, stratified_depths, trilinear_sparse, volume_render_weights,
                                           vote_masks_sparse)
 from panguvision.registry import MODELS
 
-VOXEL = 0.25
-
 
 @pytest.fixture(scope='module')
 def scene():
-    rng = np.random.default_rng(3)
-    return render_scene(sample_scene(rng), rng, num_beams=32, num_azimuths=512)
+    return make_scene()
 
 
 def _voxelise(points):
@@ -86,32 +82,8 @@ def test_rendered_true_voxel_labels_match_the_cameras_pixel_classes(scene):
     assert (sem2.argmax(1) == true)[op2].float().mean() < acc - 0.1
 
 
-TINY = dict(
-    type='NeRFSAMMinkUNet',
-    data_preprocessor=dict(
-        type='LidarSegDataPreprocessor', voxel=True, voxel_type='minkunet', batch_first=True, max_voxels=None,
-        voxel_layer=dict(max_num_points=-1, point_cloud_range=[-100, -100, -20, 100, 100, 20],
-                         voxel_size=[VOXEL] * 3, max_voxels=(-1, -1))),
-    backbone=dict(type='PortableMinkUNetBackbone', in_channels=4, base_channels=8, num_stages=2,
-                  encoder_channels=[8, 16], encoder_blocks=[1, 1], decoder_channels=[16, 8], decoder_blocks=[1, 1]),
-    decode_head=dict(type='mmdet3d.MinkUNetHead', channels=8, num_classes=5, dropout_ratio=0, ignore_index=5,
-                     loss_decode=dict(type='mmdet.CrossEntropyLoss', avg_non_ignore=True)),
-    nerf_head=None, mask_generator=None, nerf_start_iter=0,
-    point_pseudo_label=dict(loss_weight=1.0, vote='points', mode='majority', threshold=0.0, min_voters=1),
-    train_cfg=dict(), test_cfg=dict())
-
-
-def _batch(scene):
-    pts = torch.as_tensor(scene['points'])
-    cls = torch.as_tensor(scene['point_cls']).long()
-    samples = []
-    for labelled in (True, False):
-        ds = Det3DDataSample(metainfo=dict(cam2img=scene['camera']['K'], lidar2cam=scene['camera']['lidar2cam'],
-                                           is_labelled=labelled, img_path=f'scene_{labelled}'))
-        ds.gt_pts_seg = PointData(pts_semantic_mask=cls.clone())
-        samples.append(ds)
-    img = torch.as_tensor(scene['image']).permute(2, 0, 1).contiguous()
-    return dict(inputs=dict(points=[pts, pts.clone()], img=[img, img.clone()]), data_samples=samples)
+TINY = dict(TINY_SEGMENTOR,
+            point_pseudo_label=dict(loss_weight=1.0, vote='points', mode='majority', threshold=0.0, min_voters=1))
 
 
 def test_point_pseudo_labels_read_the_right_mask_and_train_the_backbone(scene):
@@ -120,7 +92,7 @@ def test_point_pseudo_labels_read_the_right_mask_and_train_the_backbone(scene):
     model = MODELS.build(copy.deepcopy(TINY)).train()
     true_masks = [scene['pixel_cls'] == c for c in range(5) if (scene['pixel_cls'] == c).any()]
     model._mask_generator = lambda image: [dict(segmentation=m, area=int(m.sum())) for m in true_masks]
-    data = model.data_preprocessor(_batch(scene), training=True)
+    data = model.data_preprocessor(two_scan_batch(scene), training=True)
     # a perfect LiDAR classifier: features = one-hot true voxel classes, classifier = identity, so the votes inside
     # each true-class mask are the true classes of the points projected into it
     cls_seg = model.decode_head.cls_seg
@@ -146,12 +118,12 @@ def test_point_pseudo_labels_read_the_right_mask_and_train_the_backbone(scene):
     # the loss reaches the backbone and ignores the unlabelled scan's true labels
     model.decode_head.cls_seg = cls_seg
     model.zero_grad()
-    data = model.data_preprocessor(_batch(scene), training=True)
+    data = model.data_preprocessor(two_scan_batch(scene), training=True)
     losses = model.loss(data['inputs'], data['data_samples'])
     assert 'loss_point_pseudo' in losses and float(losses['loss_point_pseudo']) > 0
     losses['loss_point_pseudo'].backward()
     assert model.backbone.conv_input[0].conv.weight.grad.abs().sum() > 0
-    other = _batch(scene)
+    other = two_scan_batch(scene)
     other['data_samples'][1].gt_pts_seg.pts_semantic_mask = (other['data_samples'][1].gt_pts_seg.pts_semantic_mask
                                                              + 1) % 5
     torch.manual_seed(0)
@@ -168,7 +140,7 @@ def test_unlabelled_losses_ramp_up_linearly_after_the_start(scene):
     model = MODELS.build(cfg).train()
     model._mask_generator = lambda image: [dict(segmentation=scene['pixel_cls'] == c, area=1) for c in range(5)]
     model.eval()  # BN running statistics: every call sees the same features
-    data = model.data_preprocessor(_batch(scene), training=True)
+    data = model.data_preprocessor(two_scan_batch(scene), training=True)
     values = [model.loss(data['inputs'], data['data_samples']).get('loss_point_pseudo') for _ in range(7)]
     assert values[0] is None  # before the start
     full = float(values[-1])
