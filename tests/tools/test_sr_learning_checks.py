@@ -43,17 +43,19 @@ def test_both_checks_run_and_report_consistently(run_tool, tmp_path):
     eam = tmp_path / 'eam'
     proc = run_tool('tools/misc/eam_learning_check.py', '--vae-iters', 2, '--base-iters', 2, '--iters', 2,
                     '--batch-size', 2, '--steps', 1, 2, '--start-sigmas', 1.0, 0.5, '--num-samples', 1, 2,
-                    '--crop', 64, '--out', eam, cwd=ROOT, check=False)
+                    '--colour-fix-levels', 0, 2, '--crop', 64, '--out', eam, cwd=ROOT, check=False)
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     res = json.loads((eam / 'result.json').read_text())
     assert res['psi_dit_minus_base_at_init'] == 0.0  # Psi-DiT on the trained base starts as the base model
-    # (1 step, 1.0), (2 steps, 1.0), (2 steps, 0.5), each with 1 and 2 averaged samples; one step cannot start below
-    # pure noise
+    # (1 step, 1.0), (2 steps, 1.0), (2 steps, 0.5), each with 1 and 2 averaged samples, without and with a 2-level
+    # colour fix; one step cannot start below pure noise
     keys = {'1steps@1.0', '2steps@1.0', '2steps@0.5'}
     keys |= {k + 'x2' for k in keys}
+    keys |= {k + '+cf2' for k in keys}
     assert {k.split('@', 1)[1] for k in res if k.startswith('eam_psnr@')} == keys
     chosen = f"{res['selected_steps']}steps@{res['selected_start_sigma']}"
     chosen += 'x2' if res['selected_num_samples'] == 2 else ''
+    chosen += '+cf2' if res['selected_colour_fix'] == 2 else ''
     assert chosen in keys and res['selection']['images'] == 'train photographs'
     best = max(res['selection'][f'eam_psnr@{k}'] for k in keys)
     assert res['selection'][f'eam_psnr@{chosen}'] == best
