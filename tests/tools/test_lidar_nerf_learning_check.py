@@ -32,10 +32,12 @@ def test_pseudo_label_diagnostics_count_against_the_true_labels(tmp_path):
     dbg = dict(img_path=str(path), pixel_labels=labels, voxel_gt_for_diagnostics=torch.tensor([0, 1, 2, 3]),
                voxel_rows_in_scan=torch.tensor([1, 2, 3]), voxel_labels=torch.tensor([1, 2, 0]),
                num_voxels_in_view=4)
-    diag = dict.fromkeys(['pix_correct', 'pix_labelled', 'pix_seen', 'vox_correct', 'vox_labelled', 'vox_in_view',
-                          'ray_correct', 'ray_labelled', 'ray_seen'], 0)
+    diag = check.new_diagnostics(num_classes=5)
     check.accumulate_diagnostics(dbg, diag, {}, ignore_index=5)
     out = check.summarise_diagnostics(diag)
     assert out['pixel_accuracy'] == round(8 / 12, 4) and out['pixel_coverage'] == 1.0
     assert out['voxel_accuracy'] == round(2 / 3, 4) and out['voxel_coverage_in_view'] == 0.75
     assert out['ray_accuracy'] is None
+    confusion = torch.tensor(out['voxel_confusion_true_x_pseudo'])  # voxels 1, 2, 3: true 1, 2, 3 -> 1, 2, 0
+    assert confusion.sum() == 3 and confusion[1, 1] == confusion[2, 2] == confusion[3, 0] == 1
+    assert out['mask_target_accuracy'] is None  # no mask-consistency targets in this step

@@ -225,10 +225,7 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
     rng_lab, rng_unlab = random.Random(args.seed), random.Random(args.seed + 1000)
     t0 = time.time()
     log = []
-    diag = dict(pix_correct=0, pix_labelled=0, pix_seen=0, vox_correct=0, vox_labelled=0, vox_in_view=0,
-                ray_correct=0, ray_labelled=0, ray_seen=0, mask_target_correct=0, mask_target_voxels=0,
-                vox_confusion=torch.zeros(model.decode_head.num_classes, model.decode_head.num_classes,
-                                          dtype=torch.long))
+    diag = new_diagnostics(model.decode_head.num_classes)
     cls_cache = {}
     for it in range(args.iters):
         lr = args.lr * 0.5 * (1 + np.cos(np.pi * it / args.iters))  # cosine decay
@@ -290,6 +287,14 @@ def accumulate_diagnostics(dbg: dict, diag: dict, cls_cache: dict, ignore_index:
         diag['ray_seen'] += int((t != 255).sum())
         diag['ray_labelled'] += int(given.sum())
         diag['ray_correct'] += int(((lab == t) & given).sum())
+
+
+def new_diagnostics(num_classes: int) -> dict:
+    """Zeroed counters for ``accumulate_diagnostics``, and a ``(C, C)`` true x pseudo-label confusion matrix."""
+    diag = dict.fromkeys(['pix_correct', 'pix_labelled', 'pix_seen', 'vox_correct', 'vox_labelled', 'vox_in_view',
+                          'ray_correct', 'ray_labelled', 'ray_seen', 'mask_target_correct', 'mask_target_voxels'], 0)
+    diag['vox_confusion'] = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    return diag
 
 
 def summarise_diagnostics(diag: dict) -> dict:
