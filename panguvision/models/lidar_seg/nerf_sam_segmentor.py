@@ -89,7 +89,9 @@ class NeRFSAMMinkUNet(MinkUNet):
             class distribution of the labelled scans' voxels seen by the camera and ``mean`` the running mean of the
             (raw) voter probabilities on the unlabelled scans (EMAs with ``momentum``, buffers ``da_labelled_prior``
             and ``da_unlabelled_mean``), so that a class the model over-predicts on unlabelled scans cannot take over
-            the pseudo-labels.
+            the pseudo-labels. ``veto_confidence=t`` (optional): a voxel whose own (raw, or the teacher's) class
+            probability exceeds ``t`` for another class than its mask's label gets no pseudo-label (a mask that
+            swallowed a thin object, e.g. a pole in front of a building, cannot relabel the object's voxels).
         loss_ramp_iters (int): the unlabelled-scan losses (NeRF and point pseudo-labels) rise linearly from 0 to
             their full weight over this many ``loss`` calls after ``nerf_start_iter``; 0 = full weight at once.
         teacher (dict, optional): ``MeanTeacher`` arguments, e.g. ``dict(momentum=0.99)`` (the weight of the old
@@ -325,10 +327,11 @@ class NeRFSAMMinkUNet(MinkUNet):
                     mask_dbg = dict(mask_rows_in_scan=proj['rows'][g >= 0] - int((coords[:, 0] < b).sum()))
                 if pcfg is not None:
                     rc, pr = [], []
+                    own = (self.decode_head.cls_seg(feats[proj['rows']]).softmax(1) if point_probs is None
+                           else point_probs[proj['rows']])  # (n, C) the projected voxels' own class probabilities
                     if pcfg['vote'] in ('points', 'both'):
                         rc.append(proj['rc'])
-                        pr.append(self.decode_head.cls_seg(feats[proj['rows']]).softmax(1) if point_probs is None
-                                  else point_probs[proj['rows']])
+                        pr.append(own)
                     if pcfg['vote'] in ('rendered', 'both'):
                         ok = valid[j].flatten()
                         rc.append(torch.stack([rows[:, None].expand(gh, gw).flatten(),
@@ -341,6 +344,9 @@ class NeRFSAMMinkUNet(MinkUNet):
                                                 ignore_index=ignore)['labels']
                     vl = painted[proj['rc'][:, 0], proj['rc'][:, 1]]
                     keep = vl != ignore
+                    if pcfg.get('veto_confidence') is not None:  # a confident own prediction overrules the mask
+                        conf, pred = own.detach().max(1)
+                        keep &= ~((conf > pcfg['veto_confidence']) & (pred != vl))
                     voxel_rows.append(proj['rows'][keep])
                     voxel_labels.append(vl[keep])
                     self.pseudo_debug = dict(

@@ -145,3 +145,28 @@ def test_unlabelled_losses_ramp_up_linearly_after_the_start(scene):
     assert values[0] is None  # before the start
     full = float(values[-1])
     assert full > 0 and [round(float(v) / full, 4) for v in values[1:]] == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+
+
+def test_confident_own_predictions_veto_a_mask_that_swallowed_them(scene):
+    """One mask over the whole image: its vote paints the majority class everywhere; with ``veto_confidence`` the
+    voxels a (perfect, confident) classifier puts in another class keep no pseudo-label instead of a wrong one."""
+    init_default_scope('panguvision')
+    out = {}
+    for veto in (None, 0.9):
+        cfg = copy.deepcopy(TINY)
+        cfg['point_pseudo_label'].update(veto_confidence=veto)
+        model = MODELS.build(cfg).train()
+        whole = np.ones_like(scene['pixel_cls'], dtype=bool)
+        model._mask_generator = lambda image: [dict(segmentation=whole, area=int(whole.sum()))]
+        data = model.data_preprocessor(two_scan_batch(scene), training=True)
+        gt_all = torch.cat([ds.gt_pts_seg.voxel_semantic_mask for ds in data['data_samples']]).long()
+        model.decode_head.cls_seg = lambda f: f  # features = confident one-hot true classes
+        feats = torch.nn.functional.one_hot(gt_all.clamp(max=4), 5).float() * 10
+        res = model.render_camera(feats, data['inputs']['voxels']['coors'].long(), data['inputs'],
+                                  data['data_samples'], [1])
+        out[veto] = (res['voxel_labels'], gt_all[res['voxel_rows']])
+    labels, true = out[None]
+    assert len(labels.unique()) == 1 and (labels != true).any()  # the majority class painted over everything
+    labels, true = out[0.9]
+    assert len(labels) > 0 and (labels == true).all()  # only the voxels of the majority class keep a label
+    assert len(labels) < len(out[None][0])
