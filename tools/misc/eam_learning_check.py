@@ -38,6 +38,7 @@ Exits 1 when EAM with the selected setting does not beat bicubic PSNR on the hel
 reconstruction is not above bicubic.
 """
 import argparse
+import io
 import json
 import os
 import os.path as osp
@@ -165,15 +166,19 @@ def train_base(model, data, iters, lr, log):
 
 
 def save_stages(model, path):
-    """The trained VAE (with its latent normalisation) and base DiT, for ``--reuse``."""
+    """The trained VAE (with its latent normalisation) and base DiT, for ``--reuse``; written atomically."""
+    from panguvision.utils.checkpoint import atomic_write_bytes
     vae = model.vae
+    buffer = io.BytesIO()
     torch.save(dict(vae=vae.state_dict(), base=model.generator.base.state_dict(),
-                    scaling_factor=vae.config.scaling_factor, shift_factor=vae.config.shift_factor), path)
+                    scaling_factor=vae.config.scaling_factor, shift_factor=vae.config.shift_factor), buffer)
+    atomic_write_bytes(buffer.getvalue(), path)
 
 
 def load_stages(model, path):
     """Inverse of :func:`save_stages` (into a freshly built model, before :func:`rebuild_psi_dit`)."""
-    state = torch.load(path, map_location='cpu')
+    from panguvision.utils.checkpoint import torch_load_safe
+    state = torch_load_safe(path)
     model.vae.load_state_dict(state['vae'])
     model.vae.register_to_config(scaling_factor=state['scaling_factor'], shift_factor=state['shift_factor'])
     model.vae.requires_grad_(False).eval()
@@ -377,7 +382,8 @@ def main(argv=None):
         model.flow_cfg['sigma_range'] = tuple(args.sigma_range)
     result['mask'] = [model.mask_cfg['r_max'], model.mask_cfg['r_min']]
     if args.reuse and args.reuse_psi:
-        model.load_state_dict(torch.load(osp.join(args.reuse, 'eam_tiny.pth'), map_location='cpu')['state_dict'])
+        from panguvision.utils.checkpoint import load_weights_file
+        model.load_state_dict(load_weights_file(osp.join(args.reuse, 'eam_tiny.pth'), key='state_dict'))
         model.eval()
         log(f'reused the Psi-DiT of {args.reuse}: evaluation only')
     else:

@@ -274,11 +274,11 @@ def accumulate_diagnostics(dbg: dict, diag: dict, cls_cache: dict, ignore_index:
         diag['vox_in_view'] += dbg['num_voxels_in_view']
         diag['vox_labelled'] += len(gt)
         diag['vox_correct'] += int((dbg['voxel_labels'].cpu() == gt).sum())
-        if 'vox_confusion' in diag:  # (C, C): true class x pseudo-label class counts; true labels >= C ignored
-            num_classes = diag['vox_confusion'].shape[0]
-            ok = gt < num_classes
-            diag['vox_confusion'] += torch.bincount(gt[ok] * num_classes + dbg['voxel_labels'].cpu()[ok].clamp(
-                max=num_classes - 1), minlength=num_classes ** 2).view(num_classes, num_classes)
+        # (C, C): true class x pseudo-label class counts; true labels >= C ignored
+        num_classes = diag['vox_confusion'].shape[0]
+        ok = gt < num_classes
+        diag['vox_confusion'] += torch.bincount(gt[ok] * num_classes + dbg['voxel_labels'].cpu()[ok].clamp(
+            max=num_classes - 1), minlength=num_classes ** 2).view(num_classes, num_classes)
     if 'ray_labels' in dbg:
         rows, cols = dbg['ray_rc']
         t = true[rows.cpu()][:, cols.cpu()]
@@ -305,7 +305,7 @@ def summarise_diagnostics(diag: dict) -> dict:
                 voxel_coverage_in_view=ratio('vox_labelled', 'vox_in_view'),
                 ray_accuracy=ratio('ray_correct', 'ray_labelled'), ray_coverage=ratio('ray_labelled', 'ray_seen'),
                 mask_target_accuracy=ratio('mask_target_correct', 'mask_target_voxels'),
-                voxel_confusion_true_x_pseudo=diag['vox_confusion'].tolist() if 'vox_confusion' in diag else None)
+                voxel_confusion_true_x_pseudo=diag['vox_confusion'].tolist())
 
 
 def main():

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ['mask_index_map', 'mask_consistency_loss']
+__all__ = ['mask_index_map', 'group_mean_distribution', 'mask_consistency_loss']
 
 
 def mask_index_map(masks: Sequence[np.ndarray], device=None) -> Tensor:
@@ -35,6 +35,14 @@ def mask_index_map(masks: Sequence[np.ndarray], device=None) -> Tensor:
             raise ValueError(f'all masks must have the same shape, got {tuple(ms[i].shape)} and {(h, w)}')
         out[ms[i]] = i
     return out
+
+
+def group_mean_distribution(probs: Tensor, groups: Tensor, num_groups: int) -> Tensor:
+    """``(G, C)``: the mean class distribution of each group, from ``(n, C)`` probabilities and ``(n,)`` group
+    indices in ``[0, G)``; a group with no member is all zeros."""
+    mean = torch.zeros(num_groups, probs.shape[1], device=probs.device, dtype=probs.dtype)
+    mean.index_add_(0, groups, probs)
+    return mean / mean.sum(1, keepdim=True).clamp(min=1e-12)
 
 
 def mask_consistency_loss(logits: Tensor, groups: Tensor, min_size: int = 3, temperature: float = 1.0) -> Tensor:
@@ -64,9 +72,7 @@ def mask_consistency_loss(logits: Tensor, groups: Tensor, min_size: int = 3, tem
     log_p = F.log_softmax(logits[ok][keep], 1)
     inv = inv[keep]
     with torch.no_grad():
-        q = torch.zeros(len(counts), logits.shape[1], device=logits.device, dtype=log_p.dtype)
-        q.index_add_(0, inv, log_p.exp())
-        q = q / q.sum(1, keepdim=True).clamp(min=1e-12)
+        q = group_mean_distribution(log_p.exp(), inv, len(counts))
         if temperature != 1.0:
             q = q.clamp(min=1e-12) ** (1.0 / temperature)
             q = q / q.sum(1, keepdim=True)

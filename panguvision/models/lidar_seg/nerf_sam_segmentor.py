@@ -42,7 +42,7 @@ from mmdet3d.structures import Det3DDataSample, PointData
 from torch import Tensor
 
 from panguvision.registry import MODELS, TASK_UTILS
-from .mask_consistency import mask_consistency_loss, mask_index_map
+from .mask_consistency import group_mean_distribution, mask_consistency_loss, mask_index_map
 from .pseudo_label import class_balanced_thresholds, fuse_masks_with_semantics, vote_masks_sparse
 from .rays import project_points
 from .teacher import MeanTeacher
@@ -327,8 +327,10 @@ class NeRFSAMMinkUNet(MinkUNet):
                     mask_dbg = dict(mask_rows_in_scan=proj['rows'][g >= 0] - int((coords[:, 0] < b).sum()))
                 if pcfg is not None:
                     rc, pr = [], []
-                    own = (self.decode_head.cls_seg(feats[proj['rows']]).softmax(1) if point_probs is None
-                           else point_probs[proj['rows']])  # (n, C) the projected voxels' own class probabilities
+                    own = None  # (n, C) the projected voxels' own class probabilities, when voting or vetoing
+                    if pcfg['vote'] in ('points', 'both') or pcfg.get('veto_confidence') is not None:
+                        own = (self.decode_head.cls_seg(feats[proj['rows']]).softmax(1) if point_probs is None
+                               else point_probs[proj['rows']])
                     if pcfg['vote'] in ('points', 'both'):
                         rc.append(proj['rc'])
                         pr.append(own)
@@ -349,20 +351,14 @@ class NeRFSAMMinkUNet(MinkUNet):
                         keep &= ~((conf > pcfg['veto_confidence']) & (pred != vl))
                     voxel_rows.append(proj['rows'][keep])
                     voxel_labels.append(vl[keep])
-                    self.pseudo_debug = dict(
-                        img_path=str(data_samples[b].metainfo.get('img_path', '')), pixel_labels=painted,
-                        voxel_rows_in_scan=proj['rows'][keep] - int((coords[:, 0] < b).sum()),
+                    self.pseudo_debug = self._scan_debug(data_samples[b])
+                    self.pseudo_debug.update(
+                        pixel_labels=painted, voxel_rows_in_scan=proj['rows'][keep] - int((coords[:, 0] < b).sum()),
                         voxel_labels=vl[keep], num_voxels_in_view=len(proj['rows']),
                         num_voxels=int((coords[:, 0] == b).sum()))
-                    gt = getattr(data_samples[b].get('gt_pts_seg', None), 'voxel_semantic_mask', None)
-                    if gt is not None:  # the scan's true voxel labels, kept for diagnostics only (no loss sees it)
-                        self.pseudo_debug['voxel_gt_for_diagnostics'] = gt.detach()
                 if mask_dbg is not None:
                     if pcfg is None:
-                        self.pseudo_debug = dict(img_path=str(data_samples[b].metainfo.get('img_path', '')))
-                        gt = getattr(data_samples[b].get('gt_pts_seg', None), 'voxel_semantic_mask', None)
-                        if gt is not None:  # diagnostics only
-                            self.pseudo_debug['voxel_gt_for_diagnostics'] = gt.detach()
+                        self.pseudo_debug = self._scan_debug(data_samples[b])
                     self.pseudo_debug.update(mask_dbg)
                 if rendered is None:
                     continue
@@ -392,6 +388,16 @@ class NeRFSAMMinkUNet(MinkUNet):
                     voxel_labels=torch.cat(voxel_labels) if voxel_labels else empty,
                     mask_rows=torch.cat(mask_rows) if mask_rows else empty,
                     mask_groups=torch.cat(mask_groups) if mask_groups else empty)
+
+    @staticmethod
+    def _scan_debug(data_sample: Det3DDataSample) -> dict:
+        """The start of ``pseudo_debug`` for one unlabelled scan: its image path and, when the sample carries them,
+        its true voxel labels (kept for diagnostics only; no loss sees them)."""
+        debug = dict(img_path=str(data_sample.metainfo.get('img_path', '')))
+        gt = getattr(data_sample.get('gt_pts_seg', None), 'voxel_semantic_mask', None)
+        if gt is not None:
+            debug['voxel_gt_for_diagnostics'] = gt.detach()
+        return debug
 
     @staticmethod
     def _ema(buf: Tensor, value: Tensor, momentum: float) -> None:
@@ -471,8 +477,7 @@ class NeRFSAMMinkUNet(MinkUNet):
             if self.pseudo_debug is not None and len(ids) == 1 and len(rows):
                 with torch.no_grad():  # the class each voxel is pulled towards (its mask's mean), for diagnostics
                     _, inv = torch.unique(groups, return_inverse=True)
-                    mean = torch.zeros(int(inv.max()) + 1, logits.shape[1], device=logits.device)
-                    mean.index_add_(0, inv, logits.softmax(1))
+                    mean = group_mean_distribution(logits.softmax(1), inv, int(inv.max()) + 1)
                     self.pseudo_debug['mask_target_labels'] = mean.argmax(1)[inv]
         return losses
 
