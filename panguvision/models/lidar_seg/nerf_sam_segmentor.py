@@ -43,7 +43,8 @@ from torch import Tensor
 
 from panguvision.registry import MODELS, TASK_UTILS
 from .mask_consistency import group_mean_distribution, mask_consistency_loss, mask_index_map
-from .pseudo_label import class_balanced_thresholds, fuse_masks_with_semantics, vote_masks_sparse
+from .pseudo_label import (class_balanced_thresholds, fuse_masks_with_semantics, split_groups_by_depth, vote_groups,
+                           vote_masks_sparse)
 from .rays import project_points
 from .teacher import MeanTeacher
 
@@ -92,6 +93,10 @@ class NeRFSAMMinkUNet(MinkUNet):
             the pseudo-labels. ``veto_confidence=t`` (optional): a voxel whose own (raw, or the teacher's) class
             probability exceeds ``t`` for another class than its mask's label gets no pseudo-label (a mask that
             swallowed a thin object, e.g. a pole in front of a building, cannot relabel the object's voxels).
+            ``depth_split_gap=g`` (optional, metres, ``vote='points'`` only): the voxels seen in a mask are split
+            where their camera depths, sorted, jump by more than ``g`` (free space between two surfaces), and each
+            run votes and is labelled on its own (``pseudo_label.split_groups_by_depth``); the pixel labels that
+            supervise the rendered semantics stay mask-wise.
         loss_ramp_iters (int): the unlabelled-scan losses (NeRF and point pseudo-labels) rise linearly from 0 to
             their full weight over this many ``loss`` calls after ``nerf_start_iter``; 0 = full weight at once.
         teacher (dict, optional): ``MeanTeacher`` arguments, e.g. ``dict(momentum=0.99)`` (the weight of the old
@@ -139,6 +144,10 @@ class NeRFSAMMinkUNet(MinkUNet):
                                  f"{self.point_pseudo_label_cfg['vote']!r}")
             if self.point_pseudo_label_cfg['vote'] != 'points' and nerf_head is None:
                 raise ValueError("point_pseudo_label.vote='rendered' / 'both' needs a nerf_head")
+            gap = self.point_pseudo_label_cfg.get('depth_split_gap')
+            if gap is not None and (self.point_pseudo_label_cfg['vote'] != 'points' or not gap > 0):
+                raise ValueError(f"point_pseudo_label.depth_split_gap needs vote='points' and a gap > 0 metres, got "
+                                 f"vote={self.point_pseudo_label_cfg['vote']!r}, depth_split_gap={gap!r}")
             balance = self.point_pseudo_label_cfg.get('class_balance')
             if balance is not None:
                 self.point_pseudo_label_cfg['class_balance'] = dict(dict(keep_ratio=0.5, momentum=0.9), **balance)
@@ -259,14 +268,15 @@ class NeRFSAMMinkUNet(MinkUNet):
     def project_voxels(self, inputs: dict, coords: Tensor, b: int, intrinsics: Tensor, cam_from_lidar: Tensor,
                        h: int, w: int) -> Dict[str, Tensor]:
         """Voxels of scan ``b`` seen by the camera: ``rows`` (their indices in the batch), ``rc`` ``(n, 2)`` the
-        (row, column) pixel of each voxel's representative point (the point the voxelisation kept)."""
+        (row, column) pixel of each voxel's representative point (the point the voxelisation kept), ``depth`` ``(n,)``
+        that point's depth along the optical axis (metres)."""
         rows = (coords[:, 0] == b).nonzero().squeeze(1)
         pts = inputs['voxels']['voxels'][rows, :3]
         uv, z = project_points(pts, intrinsics, cam_from_lidar)
         col, row = torch.round(uv[:, 0]).long(), torch.round(uv[:, 1]).long()
         near = self.nerf_head.near if self.nerf_head is not None else 0.5
         ok = (z > near) & (col >= 0) & (col < w) & (row >= 0) & (row < h)
-        return dict(rows=rows[ok], rc=torch.stack([row[ok], col[ok]], 1))
+        return dict(rows=rows[ok], rc=torch.stack([row[ok], col[ok]], 1), depth=z[ok])
 
     def render_camera(self, feats: Tensor, coords: Tensor, inputs: dict, data_samples: List[Det3DDataSample],
                       ids: List[int], point_probs: Optional[Tensor] = None) -> Dict[str, Tensor]:
@@ -340,11 +350,16 @@ class NeRFSAMMinkUNet(MinkUNet):
                                                cols[None].expand(gh, gw).flatten()], 1)[ok])
                         pr.append(probs[j].flatten(1).T[ok])
                     voter_probs = self.align_distribution(torch.cat(pr))
-                    painted = vote_masks_sparse(masks, torch.cat(rc), voter_probs, mode=pcfg['mode'],
-                                                threshold=self.vote_thresholds(voter_probs),
-                                                min_voters=pcfg['min_voters'],
-                                                ignore_index=ignore)['labels']
-                    vl = painted[proj['rc'][:, 0], proj['rc'][:, 1]]
+                    thr = self.vote_thresholds(voter_probs)
+                    painted = vote_masks_sparse(masks, torch.cat(rc), voter_probs, mode=pcfg['mode'], threshold=thr,
+                                                min_voters=pcfg['min_voters'], ignore_index=ignore)['labels']
+                    if pcfg.get('depth_split_gap') is not None:  # each depth run of a mask votes on its own
+                        g = mask_index_map(masks, device=feats.device)[proj['rc'][:, 0], proj['rc'][:, 1]]
+                        g = split_groups_by_depth(g, proj['depth'], pcfg['depth_split_gap'])
+                        vl = vote_groups(g, voter_probs, mode=pcfg['mode'], threshold=thr,
+                                         min_voters=pcfg['min_voters'], ignore_index=ignore)
+                    else:
+                        vl = painted[proj['rc'][:, 0], proj['rc'][:, 1]]
                     keep = vl != ignore
                     if pcfg.get('veto_confidence') is not None:  # a confident own prediction overrules the mask
                         conf, pred = own.detach().max(1)

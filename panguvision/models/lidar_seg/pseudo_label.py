@@ -18,9 +18,10 @@ import torch
 from torch import Tensor
 
 from panguvision.registry import TASK_UTILS
+from .mask_consistency import group_mean_distribution
 
 __all__ = ['SamMaskGenerator', 'SuperpixelMaskGenerator', 'fuse_masks_with_semantics', 'vote_masks_sparse',
-           'class_balanced_thresholds']
+           'class_balanced_thresholds', 'split_groups_by_depth', 'vote_groups']
 
 
 @TASK_UTILS.register_module()
@@ -122,6 +123,14 @@ def fuse_masks_with_semantics(masks: Sequence[np.ndarray], probs: Tensor, valid:
     return dict(labels=labels, confidence=conf)
 
 
+def _winner(score: Tensor, threshold: Union[float, Tensor]):
+    """``(c, passed)``: the winning class of the ``(..., C)`` vote ``score`` and whether it reaches ``threshold`` (a
+    float, or a ``(C,)`` tensor of per-class thresholds, the winner's entry applying)."""
+    top, c = score.max(-1)
+    thr = threshold[c] if isinstance(threshold, Tensor) else threshold
+    return c, top >= thr
+
+
 def _paint_vote(labels: Tensor, conf: Tensor, mask: Tensor, probs: Tensor, mode: str, threshold,
                 ignore_index: int) -> None:
     """Vote of the ``(n, C)`` voter probabilities of one mask; paint the winner (or ``ignore_index``) in place.
@@ -130,9 +139,9 @@ def _paint_vote(labels: Tensor, conf: Tensor, mask: Tensor, probs: Tensor, mode:
         score = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).float() / len(probs)
     else:
         score = probs.sum(0) / len(probs)
-    c = int(score.argmax())
-    thr = float(threshold[c]) if isinstance(threshold, Tensor) else threshold
-    if float(score[c]) >= thr:
+    c, passed = _winner(score, threshold)
+    c = int(c)
+    if bool(passed):
         labels[mask] = c
         conf[mask] = score[c]
     else:
@@ -206,3 +215,67 @@ def class_balanced_thresholds(probs: Tensor, keep_ratio: float, min_count: int =
         if len(cc) >= max(min_count, 1):
             out[c] = torch.quantile(cc.float(), 1.0 - keep_ratio)
     return out
+
+
+def split_groups_by_depth(groups: Tensor, depth: Tensor, max_gap: float) -> Tensor:
+    """Split every group of points into runs along depth with no gap wider than ``max_gap``.
+
+    An image mask can span objects at different distances (a thin pole merged with the wall behind it): its points,
+    sorted by their depth, then show a gap of free space. Each run between such gaps becomes a group of its own.
+
+    Args:
+        groups (Tensor): ``(n,)`` long group id of each point (e.g. its mask); ``-1`` = in no group (kept).
+        depth (Tensor): ``(n,)`` depth of each point (metres, e.g. along the camera's optical axis).
+        max_gap (float): metres; consecutive depths (within a group) further apart than this start a new group.
+    Returns:
+        Tensor: ``(n,)`` long new group ids, ``0..G-1`` over the points with ``groups >= 0``, ``-1`` elsewhere.
+    """
+    if groups.shape != depth.shape or groups.dim() != 1:
+        raise ValueError(f'expected groups and depth of one shape (n,), got {tuple(groups.shape)} and '
+                         f'{tuple(depth.shape)}')
+    if max_gap <= 0:
+        raise ValueError(f'max_gap must be > 0 metres, got {max_gap}')
+    out = torch.full_like(groups, -1)
+    ok = (groups >= 0).nonzero().squeeze(1)
+    if not len(ok):
+        return out
+    g, d = groups[ok], depth[ok]
+    order = torch.sort(d, stable=True).indices
+    order = order[torch.sort(g[order], stable=True).indices]  # by group, then by depth
+    gs, ds = g[order], d[order]
+    new = torch.ones(len(order), dtype=torch.bool, device=groups.device)
+    new[1:] = (gs[1:] != gs[:-1]) | (ds[1:] - ds[:-1] > max_gap)
+    out[ok[order]] = torch.cumsum(new.long(), 0) - 1
+    return out
+
+
+def vote_groups(groups: Tensor, probs: Tensor, mode: str = 'confidence', threshold: Union[float, Tensor] = 0.5,
+                min_voters: int = 1, ignore_index: int = 255) -> Tensor:
+    """Per-point pseudo-labels from a vote inside each group of points (the point-level counterpart of
+    :func:`vote_masks_sparse`, for groups that are not image regions, e.g. :func:`split_groups_by_depth`'s).
+
+    Args:
+        groups (Tensor): ``(n,)`` long group ids, ``-1`` = no group (gets ``ignore_index``).
+        probs (Tensor): ``(n, C)`` class probabilities of the points, which are also the voters.
+        mode, threshold, ignore_index: as in :func:`vote_masks_sparse`.
+        min_voters (int): a group with fewer points gets ``ignore_index``.
+    Returns:
+        Tensor: ``(n,)`` long, each point's group's winning class, or ``ignore_index``.
+    """
+    if mode not in ('majority', 'confidence'):
+        raise ValueError(f"mode must be 'majority' or 'confidence', got {mode!r}")
+    if groups.shape != probs.shape[:1] or probs.dim() != 2:
+        raise ValueError(f'expected groups (n,) and probs (n, C), got {tuple(groups.shape)} and {tuple(probs.shape)}')
+    labels = torch.full_like(groups, ignore_index)
+    ok = groups >= 0
+    if not bool(ok.any()):
+        return labels
+    _, inv, counts = torch.unique(groups[ok], return_inverse=True, return_counts=True)
+    p = probs[ok]
+    if mode == 'majority':
+        p = torch.nn.functional.one_hot(p.argmax(1), probs.shape[1]).to(probs.dtype)
+    score = group_mean_distribution(p, inv, len(counts))
+    c, passed = _winner(score, threshold)
+    passed &= counts >= max(min_voters, 1)
+    labels[ok] = torch.where(passed, c, torch.full_like(c, ignore_index))[inv]
+    return labels
