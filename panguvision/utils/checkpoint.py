@@ -146,6 +146,14 @@ def atomic_write_bytes(data: bytes, path: Union[str, os.PathLike]) -> None:
         raise
 
 
+def atomic_torch_save(obj, path: Union[str, os.PathLike]) -> None:
+    """``torch.save(obj, path)`` through :func:`atomic_write_bytes`: an interrupted save leaves the old file."""
+    import io
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write_bytes(buffer.getvalue(), path)
+
+
 def _atomic_local_backend():
     from mmengine.fileio.backends import LocalBackend
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
-from panguvision.utils.checkpoint import (CheckpointLoadError, atomic_write_bytes, install_checkpoint_policy,
-                                          load_weights_file, torch_load_safe)
+from panguvision.utils.checkpoint import (CheckpointLoadError, atomic_torch_save, atomic_write_bytes,
+                                          install_checkpoint_policy, load_weights_file, torch_load_safe)
 
 
 class _Payload:
@@ -96,6 +96,17 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
         atomic_write_bytes(b'new-but-truncated', path)
     assert path.read_bytes() == b'old'
     assert [p.name for p in tmp_path.iterdir()] == ['ckpt.pth']  # no temporary left behind
+
+
+def test_atomic_torch_save_round_trips_and_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / 'w.pth'
+    atomic_torch_save({'state_dict': {'w': torch.arange(3.0)}}, path)
+    assert torch.equal(torch_load_safe(path)['state_dict']['w'], torch.arange(3.0))
+    monkeypatch.setattr(os, 'fsync', lambda fd: (_ for _ in ()).throw(OSError('disk full')))
+    with pytest.raises(OSError, match='disk full'):
+        atomic_torch_save({'state_dict': {'w': torch.zeros(3)}}, path)
+    assert torch.equal(torch_load_safe(path)['state_dict']['w'], torch.arange(3.0))
+    assert [p.name for p in tmp_path.iterdir()] == ['w.pth']
 
 
 def test_mmengine_writes_through_the_atomic_backend(tmp_path, monkeypatch):

@@ -38,7 +38,6 @@ Exits 1 when EAM with the selected setting does not beat bicubic PSNR on the hel
 reconstruction is not above bicubic.
 """
 import argparse
-import io
 import json
 import os
 import os.path as osp
@@ -48,6 +47,8 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from panguvision.utils.checkpoint import atomic_torch_save
 
 
 def parse_args(argv=None):
@@ -167,12 +168,9 @@ def train_base(model, data, iters, lr, log):
 
 def save_stages(model, path):
     """The trained VAE (with its latent normalisation) and base DiT, for ``--reuse``; written atomically."""
-    from panguvision.utils.checkpoint import atomic_write_bytes
     vae = model.vae
-    buffer = io.BytesIO()
-    torch.save(dict(vae=vae.state_dict(), base=model.generator.base.state_dict(),
-                    scaling_factor=vae.config.scaling_factor, shift_factor=vae.config.shift_factor), buffer)
-    atomic_write_bytes(buffer.getvalue(), path)
+    atomic_torch_save(dict(vae=vae.state_dict(), base=model.generator.base.state_dict(),
+                           scaling_factor=vae.config.scaling_factor, shift_factor=vae.config.shift_factor), path)
 
 
 def load_stages(model, path):
@@ -422,7 +420,7 @@ def main(argv=None):
     if args.out:
         with open(osp.join(args.out, 'result.json'), 'w') as f:
             f.write(line + '\n')
-        torch.save(dict(state_dict=model.state_dict()), osp.join(args.out, 'eam_tiny.pth'))
+        atomic_torch_save(dict(state_dict=model.state_dict()), osp.join(args.out, 'eam_tiny.pth'))
         trained = cfg.copy()
         trained.model.transformer.freeze_base = True  # what a checkpoint user fine-tunes (DSPO): the LR streams
         trained.model.vae.update(scaling_factor=model.vae.config.scaling_factor,

@@ -12,8 +12,6 @@ import argparse
 import os
 import sys
 
-import torch
-
 ARCHS = ('hit_sir', 'hit_sng', 'hit_srf')
 
 
@@ -64,15 +62,6 @@ def check_strict(model, state: dict, path: str):
     model.load_state_dict(state, strict=True)
 
 
-def save_atomic(obj, dst: str):
-    import io
-
-    from panguvision.utils.checkpoint import atomic_write_bytes
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    atomic_write_bytes(buffer.getvalue(), dst)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
@@ -85,7 +74,8 @@ def main(argv=None) -> int:
     converted = {'generator.' + k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
     meta = dict(source=os.path.basename(args.src), arch=args.arch, scale=args.scale, key=args.key,
                 paper='HiT-SR, Zhang et al., ECCV 2024', converter='hit_sr_to_panguvision')
-    save_atomic({'state_dict': converted, 'meta': meta}, args.dst)
+    from panguvision.utils.checkpoint import atomic_torch_save
+    atomic_torch_save({'state_dict': converted, 'meta': meta}, args.dst)
     print(f'wrote {args.dst} ({len(converted)} tensors)')
     return 0
 

@@ -23,7 +23,6 @@ Example::
         --config configs/unidepth/unidepth_v1_vitl14_kitti.py
 """
 import argparse
-import io
 import re
 import sys
 from collections import OrderedDict
@@ -124,11 +123,9 @@ def main(argv=None) -> int:
     kept = OrderedDict((k, v) for k, v in state.items() if k not in bad)
     model.load_state_dict(kept, strict=not problems)
 
-    from panguvision.utils.checkpoint import atomic_write_bytes
-    buffer = io.BytesIO()
+    from panguvision.utils.checkpoint import atomic_torch_save
     meta = dict(source=args.src, config=args.config, converter='unidepth_to_panguvision', partial=bool(problems))
-    torch.save({'state_dict': kept, 'meta': meta}, buffer)
-    atomic_write_bytes(buffer.getvalue(), args.dst)
+    atomic_torch_save({'state_dict': kept, 'meta': meta}, args.dst)
     print(f'wrote {len(kept)} tensors to {args.dst}' + (' (partial)' if problems else ''))
     return 0
 
