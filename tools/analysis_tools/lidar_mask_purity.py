@@ -61,7 +61,7 @@ def main(argv=None):
         intrinsics = torch.as_tensor(np.asarray(sample.metainfo['cam2img']), dtype=torch.float32)[:3, :3]
         cam_from_lidar = torch.as_tensor(np.asarray(sample.metainfo['lidar2cam']), dtype=torch.float32)
         proj = model.project_voxels(data['inputs'], coords, 0, intrinsics, cam_from_lidar, *img.shape[-2:])
-        groups = mask_index_map(model._masks(img, ''))[proj['rc'][:, 0], proj['rc'][:, 1]]
+        groups = mask_index_map(model.image_masks(img))[proj['rc'][:, 0], proj['rc'][:, 1]]
         labels = sample.gt_pts_seg.voxel_semantic_mask.long()[proj['rows']]
         keep = (groups >= 0) & (labels < len(classes))
         counts += group_purity(groups[keep], labels[keep], len(classes))

@@ -228,7 +228,9 @@ class NeRFSAMMinkUNet(MinkUNet):
         out[sel] = probs
         return out
 
-    def _masks(self, image: Tensor, key: str) -> List[np.ndarray]:
+    def image_masks(self, image: Tensor, key: str = '') -> List[np.ndarray]:
+        """The mask generator's boolean ``(H, W)`` masks of a ``(3, H, W)`` RGB image (0-255), cached under ``key``
+        (the image path; '' = not cached). The generator is built from ``mask_generator`` on first use."""
         if key and key in self._mask_cache:
             return self._mask_cache[key]
         if self._mask_generator is None:
@@ -322,7 +324,7 @@ class NeRFSAMMinkUNet(MinkUNet):
                 probs = rendered['sem_logits'].softmax(1).view(len(ids), gh, gw, -1).permute(0, 3, 1, 2)
                 valid = (rendered['opacity'] >= cfg['min_opacity']).view(len(ids), gh, gw)
             for j, b in enumerate(ids):
-                masks = self._masks(imgs[b], str(data_samples[b].metainfo.get('img_path', '')))
+                masks = self.image_masks(imgs[b], str(data_samples[b].metainfo.get('img_path', '')))
                 if not masks:
                     masks = [np.zeros((h, w), bool)]
                 painted = None
