@@ -31,7 +31,7 @@ def test_pseudo_label_diagnostics_count_against_the_true_labels(tmp_path):
     labels[2:, :2] = 0  # left: wrong (true class 1)
     dbg = dict(img_path=str(path), pixel_labels=labels, voxel_gt_for_diagnostics=torch.tensor([0, 1, 2, 3]),
                voxel_rows_in_scan=torch.tensor([1, 2, 3]), voxel_labels=torch.tensor([1, 2, 0]),
-               num_voxels_in_view=4)
+               voxel_own_pred=torch.tensor([0, 2, 3]), num_voxels_in_view=4)
     diag = check.new_diagnostics(num_classes=5)
     check.accumulate_diagnostics(dbg, diag, {}, ignore_index=5)
     out = check.summarise_diagnostics(diag)
@@ -41,3 +41,5 @@ def test_pseudo_label_diagnostics_count_against_the_true_labels(tmp_path):
     confusion = torch.tensor(out['voxel_confusion_true_x_pseudo'])  # voxels 1, 2, 3: true 1, 2, 3 -> 1, 2, 0
     assert confusion.sum() == 3 and confusion[1, 1] == confusion[2, 2] == confusion[3, 0] == 1
     assert out['mask_target_accuracy'] is None  # no mask-consistency targets in this step
+    # own classes 0, 2, 3 vs true 1, 2, 3: voxel 1's label corrects it, voxel 3's label corrupts it
+    assert (out['voxel_fixed'], out['voxel_broken'], out['voxel_own_wrong']) == (1, 1, 1)

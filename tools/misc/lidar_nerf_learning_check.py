@@ -279,6 +279,11 @@ def accumulate_diagnostics(dbg: dict, diag: dict, cls_cache: dict, ignore_index:
         ok = gt < num_classes
         diag['vox_confusion'] += torch.bincount(gt[ok] * num_classes + dbg['voxel_labels'].cpu()[ok].clamp(
             max=num_classes - 1), minlength=num_classes ** 2).view(num_classes, num_classes)
+        if 'voxel_own_pred' in dbg:  # what the labels change: the model's own class wrong -> label right, and back
+            own, lab = dbg['voxel_own_pred'].cpu(), dbg['voxel_labels'].cpu()
+            diag['vox_fixed'] += int(((own != gt) & (lab == gt)).sum())
+            diag['vox_broken'] += int(((own == gt) & (lab != gt)).sum())
+            diag['vox_own_wrong'] += int((own != gt).sum())
     if 'ray_labels' in dbg:
         rows, cols = dbg['ray_rc']
         t = true[rows.cpu()][:, cols.cpu()]
@@ -292,7 +297,8 @@ def accumulate_diagnostics(dbg: dict, diag: dict, cls_cache: dict, ignore_index:
 def new_diagnostics(num_classes: int) -> dict:
     """Zeroed counters for ``accumulate_diagnostics``, and a ``(C, C)`` true x pseudo-label confusion matrix."""
     diag = dict.fromkeys(['pix_correct', 'pix_labelled', 'pix_seen', 'vox_correct', 'vox_labelled', 'vox_in_view',
-                          'ray_correct', 'ray_labelled', 'ray_seen', 'mask_target_correct', 'mask_target_voxels'], 0)
+                          'ray_correct', 'ray_labelled', 'ray_seen', 'mask_target_correct', 'mask_target_voxels',
+                          'vox_fixed', 'vox_broken', 'vox_own_wrong'], 0)
     diag['vox_confusion'] = torch.zeros(num_classes, num_classes, dtype=torch.long)
     return diag
 
@@ -305,6 +311,10 @@ def summarise_diagnostics(diag: dict) -> dict:
                 voxel_coverage_in_view=ratio('vox_labelled', 'vox_in_view'),
                 ray_accuracy=ratio('ray_correct', 'ray_labelled'), ray_coverage=ratio('ray_labelled', 'ray_seen'),
                 mask_target_accuracy=ratio('mask_target_correct', 'mask_target_voxels'),
+                # of the pseudo-labelled voxels: how many the label corrects (the voter's own class was wrong, the
+                # label is right) and how many it corrupts (own class right, label wrong); own_wrong = the first kind's
+                # pool
+                voxel_fixed=diag['vox_fixed'], voxel_broken=diag['vox_broken'], voxel_own_wrong=diag['vox_own_wrong'],
                 voxel_confusion_true_x_pseudo=diag['vox_confusion'].tolist())
 
 

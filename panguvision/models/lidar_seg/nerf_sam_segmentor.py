@@ -373,6 +373,8 @@ class NeRFSAMMinkUNet(MinkUNet):
                         pixel_labels=painted, voxel_rows_in_scan=proj['rows'][keep] - int((coords[:, 0] < b).sum()),
                         voxel_labels=vl[keep], num_voxels_in_view=len(proj['rows']),
                         num_voxels=int((coords[:, 0] == b).sum()))
+                    if own is not None:  # the voters' own classes (before alignment), to see what a label changes
+                        self.pseudo_debug.update(voxel_own_pred=own.detach().argmax(1)[keep])
                 if mask_dbg is not None:
                     if pcfg is None:
                         self.pseudo_debug = self._scan_debug(data_samples[b])
