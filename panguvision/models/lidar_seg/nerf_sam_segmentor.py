@@ -45,7 +45,7 @@ from panguvision.registry import MODELS, TASK_UTILS
 from .mask_consistency import group_mean_distribution, mask_consistency_loss, mask_index_map
 from .pseudo_label import (class_balanced_thresholds, fuse_masks_with_semantics, split_groups_by_depth, vote_groups,
                            vote_masks_sparse)
-from .rays import project_points
+from .rays import project_points, visible_in_camera
 from .teacher import MeanTeacher
 
 __all__ = ['NeRFSAMMinkUNet']
@@ -96,7 +96,10 @@ class NeRFSAMMinkUNet(MinkUNet):
             ``depth_split_gap=g`` (optional, metres, ``vote='points'`` only): the voxels seen in a mask are split
             where their camera depths, sorted, jump by more than ``g`` (free space between two surfaces), and each
             run votes and is labelled on its own (``pseudo_label.split_groups_by_depth``); the pixel labels that
-            supervise the rendered semantics stay mask-wise.
+            supervise the rendered semantics stay mask-wise. ``visibility=dict(window=5, tolerance=1.0)``
+            (optional): voxels hidden from the camera (another projected voxel within ``window`` pixels is more than
+            ``tolerance`` metres nearer; ``rays.visible_in_camera``) neither vote nor get a label: the LiDAR sees
+            past an object's edge where the camera, 27 cm further forward in KITTI, does not.
         loss_ramp_iters (int): the unlabelled-scan losses (NeRF and point pseudo-labels) rise linearly from 0 to
             their full weight over this many ``loss`` calls after ``nerf_start_iter``; 0 = full weight at once.
         teacher (dict, optional): ``MeanTeacher`` arguments, e.g. ``dict(momentum=0.99)`` (the weight of the old
@@ -330,6 +333,11 @@ class NeRFSAMMinkUNet(MinkUNet):
                 painted = None
                 if pcfg is not None or self.mask_consistency_cfg is not None:
                     proj = self.project_voxels(inputs, coords, b, ks[b], ts[b], h, w)
+                    num_in_view = len(proj['rows'])
+                    vis = (pcfg or {}).get('visibility')
+                    if vis is not None:  # voxels hidden from the camera neither vote nor get a mask's label
+                        seen = visible_in_camera(proj['rc'], proj['depth'], h, w, **vis)
+                        proj = {k: v[seen] for k, v in proj.items()}
                 mask_dbg = None
                 if self.mask_consistency_cfg is not None:
                     g = mask_index_map(masks, device=feats.device)[proj['rc'][:, 0], proj['rc'][:, 1]]
@@ -371,7 +379,7 @@ class NeRFSAMMinkUNet(MinkUNet):
                     self.pseudo_debug = self._scan_debug(data_samples[b])
                     self.pseudo_debug.update(
                         pixel_labels=painted, voxel_rows_in_scan=proj['rows'][keep] - int((coords[:, 0] < b).sum()),
-                        voxel_labels=vl[keep], num_voxels_in_view=len(proj['rows']),
+                        voxel_labels=vl[keep], num_voxels_in_view=num_in_view,
                         num_voxels=int((coords[:, 0] == b).sum()))
                     if own is not None:  # the voters' own classes (before alignment), to see what a label changes
                         self.pseudo_debug.update(voxel_own_pred=own.detach().argmax(1)[keep])

@@ -11,7 +11,7 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-__all__ = ['camera_rays', 'stratified_depths', 'volume_render_weights', 'project_points']
+__all__ = ['camera_rays', 'stratified_depths', 'volume_render_weights', 'project_points', 'visible_in_camera']
 
 
 def camera_rays(uv: Tensor, intrinsics: Tensor, cam_from_lidar: Tensor) -> Tuple[Tensor, Tensor]:
@@ -76,3 +76,33 @@ def project_points(points: Tensor, intrinsics: Tensor, cam_from_lidar: Tensor) -
     pix = cam @ intrinsics[:3, :3].to(points).T
     uv = pix[:, :2] / z.clamp(min=1e-6)[:, None]
     return uv, z
+
+
+def visible_in_camera(rc: Tensor, depth: Tensor, height: int, width: int, window: int = 5,
+                      tolerance: float = 1.0) -> Tensor:
+    """Which projected points the camera sees, by a z-buffer over the points themselves.
+
+    The LiDAR and the camera look from different places, so a point the LiDAR sees behind the edge of an object can be
+    hidden from the camera and project onto that object's pixels. A point is kept when no other point within a
+    ``window`` x ``window`` pixel neighbourhood (the projected points are sparse, so a single pixel rarely holds two)
+    lies more than ``tolerance`` metres nearer to the camera.
+
+    Args:
+        rc (Tensor): ``(n, 2)`` long (row, column) pixels of the points, inside ``height`` x ``width``.
+        depth (Tensor): ``(n,)`` depth of each point along the optical axis (metres).
+        window (int): odd neighbourhood size in pixels; 1 = the point's own pixel only.
+        tolerance (float): metres.
+    Returns:
+        Tensor: ``(n,)`` bool, True = visible.
+    """
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f'window must be an odd number of pixels >= 1, got {window}')
+    if rc.shape != (len(depth), 2):
+        raise ValueError(f'expected rc (n, 2) and depth (n,), got {tuple(rc.shape)} and {tuple(depth.shape)}')
+    if not len(depth):
+        return torch.zeros(0, dtype=torch.bool, device=depth.device)
+    flat = rc[:, 0] * width + rc[:, 1]
+    zbuf = torch.full((height * width,), float('inf'), device=depth.device, dtype=depth.dtype)
+    zbuf = zbuf.scatter_reduce(0, flat, depth, reduce='amin').view(1, 1, height, width)
+    nearest = -torch.nn.functional.max_pool2d(-zbuf, window, stride=1, padding=window // 2).flatten()
+    return depth <= nearest[flat] + tolerance

@@ -9,7 +9,7 @@ from lidar_test_utils import TINY_SEGMENTOR, VOXEL, make_scene, two_scan_batch  
 from mmengine.registry import init_default_scope
 
 from panguvision.models.lidar_seg import (camera_rays, split_groups_by_depth, stratified_depths, trilinear_sparse,
-                                          volume_render_weights, vote_groups, vote_masks_sparse)
+                                          visible_in_camera, volume_render_weights, vote_groups, vote_masks_sparse)
 from panguvision.registry import MODELS
 
 
@@ -232,3 +232,38 @@ def test_confident_own_predictions_veto_a_mask_that_swallowed_them(scene):
     labels, true = out[0.9]
     assert len(labels) > 0 and (labels == true).all()  # only the voxels of the majority class keep a label
     assert len(labels) < len(out[None][0])
+
+
+def test_visible_in_camera_hides_points_behind_a_nearer_neighbour():
+    rc = torch.tensor([[2, 2], [2, 3], [0, 8], [4, 4]])
+    depth = torch.tensor([5.0, 20.0, 20.0, 5.5])
+    assert visible_in_camera(rc, depth, 6, 10, window=3).tolist() == [True, False, True, True]
+    assert visible_in_camera(rc, depth, 6, 10, window=1).all()  # no other point on the same pixel
+    assert visible_in_camera(rc, depth, 6, 10, window=3, tolerance=20.0).all()
+    with pytest.raises(ValueError, match='odd'):
+        visible_in_camera(rc, depth, 6, 10, window=4)
+
+
+def test_visibility_check_removes_wrong_labels_at_occlusion_edges(scene):
+    """True-class masks and a perfect classifier: the only wrong voxel labels are where the LiDAR sees what the
+    camera does not (or a mask border); the z-buffer check removes many of them."""
+    init_default_scope('panguvision')
+    cls = scene['pixel_cls']
+    masks = [cls == c for c in range(5) if (cls == c).any()]
+    acc, num = {}, {}
+    for vis in (None, dict(window=5, tolerance=1.0)):
+        cfg = copy.deepcopy(TINY)
+        cfg['point_pseudo_label'].update(visibility=vis)
+        model = MODELS.build(cfg).train()
+        model._mask_generator = lambda image: [dict(segmentation=m, area=int(m.sum())) for m in masks]
+        data = model.data_preprocessor(two_scan_batch(scene), training=True)
+        gt_all = torch.cat([ds.gt_pts_seg.voxel_semantic_mask for ds in data['data_samples']]).long()
+        model.decode_head.cls_seg = lambda f: f
+        feats = torch.nn.functional.one_hot(gt_all.clamp(max=4), 5).float() * 10
+        res = model.render_camera(feats, data['inputs']['voxels']['coors'].long(), data['inputs'],
+                                  data['data_samples'], [1])
+        key = vis is not None
+        acc[key] = float((res['voxel_labels'] == gt_all[res['voxel_rows']]).float().mean())
+        num[key] = len(res['voxel_rows'])
+    # measured: 95.9 % -> 97.6 % right, 1551 -> 1352 labelled voxels
+    assert acc[True] > acc[False] + 0.01 and 0.8 * num[False] < num[True] < num[False], (acc, num)
