@@ -37,6 +37,38 @@ def test_selection_splits_use_the_training_photographs_degraded_afresh():
     assert held_out.dataset['split'] == 'val'  # the configs' own test set is untouched
 
 
+def test_dspo_selection_photographs_are_held_back_from_the_preference_data():
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from panguvision.datasets.sr_dataset import BUILTIN_PHOTO_SPLITS
+    from panguvision.registry import DATASETS
+    dspo = _load('dspo_learning_check')
+    train = BUILTIN_PHOTO_SPLITS['train']
+    prefs, select = dspo.photo_split(','.join(dspo.DEFAULT_SELECT_PHOTOS))
+    assert [train[i] for i in select] == ['coffee', 'camera'] and len(prefs) == 5
+    assert sorted(prefs + select) == list(range(7)) and not set(prefs) & set(select)
+    assert dspo.photo_split(['camera', 'coffee']) == (prefs, select)
+    assert dspo.photo_split('') == (list(range(7)), list(range(7)))  # the old protocol: all 7 for both
+    for bad in ('chelsea', 'coffee,coffee', ','.join(train)):
+        with pytest.raises(ValueError):
+            dspo.photo_split(bad)
+    assert dspo.parse_args(['--eam-dir', 'x']).select_photos == 'coffee,camera'
+    assert dspo.parse_args(['--eam-dir', 'x']).test_crops == 8
+    assert dspo.parse_args(['--eam-dir', 'x', '--eval-split', 'select']).test_crops == 16
+
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'eam' / 'eam_tiny_x4_realesrgan_builtin.py'))
+    init_default_scope('panguvision')
+    training = DATASETS.build(dspo.training_dataset_cfg(cfg, prefs))
+    selection = DATASETS.build(dspo.eval_dataset_cfg(cfg, 'select', select))
+    seen = {training.get_data_info(i)['img_id'] for i in range(20)}
+    assert seen == {train[i] for i in prefs}
+    assert [selection.get_data_info(i)['img_id'] for i in range(len(selection))] == ['coffee', 'camera']
+    # the held-out split ignores the selection photographs; all 7 leave the configs unchanged
+    assert dspo.eval_dataset_cfg(cfg, 'test', select) == cfg.test_dataloader.dataset
+    assert dspo.training_dataset_cfg(cfg, list(range(7))) == cfg.train_dataloader.dataset
+
+
 @pytest.mark.slow
 def test_both_checks_run_and_report_consistently(run_tool, tmp_path):
     pytest.importorskip('diffusers', reason='EAM builds on diffusers')

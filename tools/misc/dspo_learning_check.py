@@ -1,24 +1,34 @@
 """Does DSPO fine-tuning raise the judge's metric? Win rate of a DSPO-aligned tiny EAM over the pre-trained one.
 
 ``OMP_NUM_THREADS=1 python tools/misc/dspo_learning_check.py --eam-dir work_dirs/eam_learning [--train-images 96]
-[--timestep-max 600] [--num-samples 4] [--iters 150] [--test-crops 8] [--seeds 4] [--out work_dirs/dspo_learning]``
+[--timestep-max 600] [--num-samples 8] [--iters 300] [--eval-split test|select] [--select-photos coffee,camera]
+[--test-crops N] [--seeds 4] [--out work_dirs/dspo_learning]``
 
 ``--eam-dir`` is the output of ``tools/misc/eam_learning_check.py --out`` (``eam_tiny.pth`` + ``eam_tiny_trained.py``);
 its sampler (steps, start sigma) is used with ``--eam-num-samples`` (default 1) samples per output.
 
-1. Training LQ / GT pairs: ``--train-images`` seeded 64x64 HR crops of the built-in *training* photographs with the
+Photographs (:data:`panguvision.datasets.sr_dataset.BUILTIN_PHOTO_SPLITS`; :func:`photo_split`): the 7 built-in
+*training* photographs are split in two. ``--select-photos`` (default ``coffee,camera``: a colour and a grey natural
+scene, as the held-out photographs are natural scenes) are held back from the preference data and are the
+selection images; the other 5 (astronaut, hubble_deep_field, immunohistochemistry, retina, moon) give the preference
+data. So a selection win rate is measured on content DSPO never saw (the EAM itself was pre-trained on all 7).
+``--select-photos ''`` is the old protocol (preferences from all 7, selection on the same 7 degraded afresh: it
+measured over-fitting to the preference content and did not predict the held-out photographs).
+
+1. Training LQ / GT pairs: ``--train-images`` seeded 64x64 HR crops of the preference photographs with the
    Real-ESRGAN degradation (the EAM config's training pipeline), written as PNGs.
 2. Preferences with the project's builder (``tools/misc/build_dspo_preferences.py``): ``--num-samples`` EAM samples
    per LQ image (candidate ``i`` drawn after ``torch.manual_seed(i)``), superpixel instances (a stand-in for SAM: no
    SAM weights offline), the masked-PSNR judge against the GT.
 3. DSPO fine-tuning with :class:`DSPOWrapper` (policy = the EAM, frozen deep-copied reference, instance-masked
    Diffusion-DPO loss with area weights), Adam on the policy's trainable parameters (the LR streams).
-4. Held-out (``--eval-split test``; ``select``: the 7 training photographs degraded afresh, for choosing settings):
-   ``--test-crops`` seeded ``--test-size`` HR crops of each of the 3 held-out photographs (their fixed test
-   degradation); for every crop and sampling seed, the fine-tuned and the pre-trained model sample with the same
-   noise; a pair is a win when the fine-tuned output has the higher judge metric (PSNR on Y, crop 4, against GT).
-   Reported: n, wins, ties, win rate and its 95 % Wilson interval, the per-crop win rate (seeds averaged: pairs of one
-   crop are not independent) and the per-instance masked-PSNR win rate.
+4. Evaluation: ``--eval-split test`` (held-out): ``--test-crops`` (default 8) seeded ``--test-size`` HR crops of each
+   of the 3 held-out photographs (their fixed test degradation); ``--eval-split select`` (for choosing settings): the
+   ``--select-photos`` degraded afresh (seed 777), ``--test-crops`` default 16 per photograph. For every crop and
+   sampling seed, the fine-tuned and the pre-trained model sample with the same noise; a pair is a win when the
+   fine-tuned output has the higher judge metric (PSNR on Y, crop 4, against GT). Reported: n, wins, ties, win rate
+   and its 95 % Wilson interval, the per-crop win rate (seeds averaged: pairs of one crop are not independent) and the
+   per-instance masked-PSNR win rate.
 
 Exits 1 unless the interval's lower bound is above 50 %. Prints one JSON line (also ``--out/result.json``).
 """
@@ -33,13 +43,18 @@ import time
 import numpy as np
 import torch
 
+# The training photographs held back from the preference data, for choosing settings (see the module docstring).
+DEFAULT_SELECT_PHOTOS = ('coffee', 'camera')
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--eam-dir', required=True)
     p.add_argument('--train-images', type=int, default=96)
-    p.add_argument('--num-samples', type=int, default=4)
-    p.add_argument('--iters', type=int, default=150)
+    # Defaults: the setting chosen on the selection photographs for the run-7 EAM (configs/eam/README.md);
+    # the run-4 rows there used --num-samples 4 --iters 150 --select-photos ''.
+    p.add_argument('--num-samples', type=int, default=8, help='EAM candidates per preference image')
+    p.add_argument('--iters', type=int, default=300)
     p.add_argument('--batch-size', type=int, default=4, help='preference records per step')
     p.add_argument('--lr', type=float, default=2e-4)
     p.add_argument('--beta', type=float, default=1000.0)
@@ -47,8 +62,12 @@ def parse_args(argv=None):
                    help="DSPO loss timesteps uniform in [0, this) (DSPOWrapper's timestep_range; 600 = the tiny "
                         "EAM's sampler start, sigma 0.6); a negative value: the model's training density")
     p.add_argument('--eval-split', choices=['test', 'select'], default='test',
-                   help="'test': the 3 held-out photographs; 'select': the training photographs degraded afresh")
-    p.add_argument('--test-crops', type=int, default=8, help='HR crops per evaluation photograph')
+                   help="'test': the 3 held-out photographs; 'select': the --select-photos degraded afresh")
+    p.add_argument('--select-photos', default=','.join(DEFAULT_SELECT_PHOTOS),
+                   help="comma-separated training photographs held back from the preference data and used by "
+                        "--eval-split select; '' = the old protocol (all 7 for both)")
+    p.add_argument('--test-crops', type=int, default=None,
+                   help='HR crops per evaluation photograph (default: 8 for test, 16 for select)')
     p.add_argument('--test-size', type=int, default=128, help='HR side of a held-out crop')
     p.add_argument('--seeds', type=int, default=4, help='sampling seeds per held-out crop')
     p.add_argument('--eam-num-samples', type=int, default=1,
@@ -58,7 +77,10 @@ def parse_args(argv=None):
                    help="override the EAM's test_cfg.colour_fix_levels (0: off); default: the trained config's")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default='work_dirs/dspo_learning')
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.test_crops is None:
+        args.test_crops = 8 if args.eval_split == 'test' else 16
+    return args
 
 
 def wilson(k: float, n: int, z: float = 1.959964):
@@ -71,10 +93,47 @@ def wilson(k: float, n: int, z: float = 1.959964):
     return centre - half, centre + half
 
 
-def write_training_pairs(cfg, n, root):
+def photo_split(select_photos):
+    """Split the built-in training photographs into (preference, selection) index lists.
+
+    ``select_photos``: names (a sequence or a comma-separated string) of training photographs held back for
+    selection; the others give the preference data. Empty: the old protocol, all of them for both.
+    """
+    from panguvision.datasets.sr_dataset import BUILTIN_PHOTO_SPLITS
+    train = BUILTIN_PHOTO_SPLITS['train']
+    if isinstance(select_photos, str):
+        select_photos = [n.strip() for n in select_photos.split(',') if n.strip()]
+    names = list(select_photos)
+    if not names:
+        everything = list(range(len(train)))
+        return everything, everything
+    unknown = [n for n in names if n not in train]
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(f'--select-photos must be distinct training photographs {train}, got {names}')
+    select = sorted(train.index(n) for n in names)
+    prefs = [i for i in range(len(train)) if i not in select]
+    if not prefs:
+        raise ValueError('--select-photos leaves no training photograph for the preference data')
+    return prefs, select
+
+
+def _with_photos(ds, indices):
+    """The seeded dataset config ``ds`` restricted to the training photographs ``indices`` (all: unchanged)."""
+    from panguvision.datasets.sr_dataset import BUILTIN_PHOTO_SPLITS
+    if indices is not None and list(indices) != list(range(len(BUILTIN_PHOTO_SPLITS['train']))):
+        ds.dataset = dict(ds.dataset, indices=list(indices))
+    return ds
+
+
+def training_dataset_cfg(cfg, indices=None):
+    """The EAM config's training dataset (seeded crops + degradation) on the training photographs ``indices``."""
+    return _with_photos(cfg.train_dataloader.dataset.copy(), indices)
+
+
+def write_training_pairs(cfg, n, root, indices=None):
     from panguvision.registry import DATASETS
     from panguvision.utils.image_io import tensor_to_image, write_image
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    dataset = DATASETS.build(training_dataset_cfg(cfg, indices))
     for i in range(n):
         item = dataset[i]
         name = f'train{i:03d}'
@@ -83,23 +142,24 @@ def write_training_pairs(cfg, n, root):
     return osp.join(root, 'lq'), osp.join(root, 'gt')
 
 
-def eval_dataset_cfg(cfg, split):
-    """``'test'``: the held-out photographs with their fixed degradation. ``'select'``: the 7 *training* photographs
-    degraded afresh (seed 777), for choosing DSPO settings without the held-out photographs (their content was seen
-    in training, so it only ranks settings)."""
+def eval_dataset_cfg(cfg, split, indices=None):
+    """``'test'``: the held-out photographs with their fixed degradation. ``'select'``: the *training* photographs
+    ``indices`` (default all 7; see :func:`photo_split`) degraded afresh (seed 777), for choosing DSPO settings
+    without the held-out photographs (their content was seen in the EAM's training, so it only ranks settings)."""
     ds = cfg.test_dataloader.dataset.copy()
     if split == 'select':
         ds.dataset = dict(ds.dataset, split='train')
         ds.seed = 777
+        ds = _with_photos(ds, indices)
     return ds
 
 
-def eval_crops(cfg, model, split, per_image, size, seed):
+def eval_crops(cfg, model, split, per_image, size, seed, indices=None):
     """``per_image`` seeded random (LQ, GT) crops (HR side ``size``) of every image of the ``split``."""
     from mmengine.dataset import pseudo_collate
 
     from panguvision.registry import DATASETS
-    test_set = DATASETS.build(eval_dataset_cfg(cfg, split))
+    test_set = DATASETS.build(eval_dataset_cfg(cfg, split, indices))
     rng = np.random.default_rng(seed)
     s, crops = model.scale, []
     for i in range(len(test_set)):
@@ -140,7 +200,13 @@ def main(argv=None):
         cfg.model.test_cfg.colour_fix_levels = args.eam_colour_fix
     config = osp.join(args.out, 'eam_tiny_for_dspo.py')  # the trained config with this sampler, for the builder
     cfg.dump(config)
+    from panguvision.datasets.sr_dataset import BUILTIN_PHOTO_SPLITS
+    pref_idx, select_idx = photo_split(args.select_photos)
+    train_names = BUILTIN_PHOTO_SPLITS['train']
     result = dict(eam_dir=args.eam_dir, eval_split=args.eval_split, train_images=args.train_images,
+                  preference_photos=[train_names[i] for i in pref_idx],
+                  eval_photos=list(BUILTIN_PHOTO_SPLITS['val']) if args.eval_split == 'test'
+                  else [train_names[i] for i in select_idx], test_crops=args.test_crops,
                   num_samples=args.num_samples, iters=args.iters, batch_size=args.batch_size, lr=args.lr,
                   beta=args.beta,
                   timestep_max=args.timestep_max, start_sigma=cfg.model.test_cfg.start_sigma,
@@ -150,7 +216,7 @@ def main(argv=None):
 
     # 1-2: preferences from the trained EAM on training images, with the project's builder.
     t0 = time.time()
-    lq_dir, gt_dir = write_training_pairs(cfg, args.train_images, osp.join(args.out, 'train_pairs'))
+    lq_dir, gt_dir = write_training_pairs(cfg, args.train_images, osp.join(args.out, 'train_pairs'), pref_idx)
     build_dspo_preferences.main([lq_dir, osp.join(args.out, 'prefs'), '--config', config, '--checkpoint', ckpt,
                                  '--num-samples', str(args.num_samples), '--gt-dir', gt_dir, '--judge', 'metric:psnr',
                                  '--masks', 'superpixel', '--min-area', '16', '--device', 'cpu'])
@@ -194,7 +260,8 @@ def main(argv=None):
     masker = SuperpixelMaskGenerator('felzenszwalb', scale=200, sigma=0.8, min_size=16)
     pairs, inst_wins, inst_n, per_crop = [], 0.0, 0, []
     s = pretrained.scale
-    for lq, gt in eval_crops(cfg, pretrained, args.eval_split, args.test_crops, args.test_size, args.seed + 1):
+    crops = eval_crops(cfg, pretrained, args.eval_split, args.test_crops, args.test_size, args.seed + 1, select_idx)
+    for lq, gt in crops:
         gt_img = tensor_to_image(gt)
         crop_wins = []
         for seed in range(args.seeds):
