@@ -253,7 +253,8 @@ def main(argv=None):
     tuned = init_model(config, None, device='cpu')
     tuned.load_state_dict(wrapper.aligned_state_dict(), strict=True)
     tuned.eval()
-    torch.save(dict(state_dict=tuned.state_dict()), osp.join(args.out, 'eam_tiny_dspo.pth'))
+    from panguvision.utils.checkpoint import atomic_torch_save
+    atomic_torch_save(dict(state_dict=tuned.state_dict()), osp.join(args.out, 'eam_tiny_dspo.pth'))
 
     # 4: held-out win rate under the same seeds.
     t0 = time.time()
