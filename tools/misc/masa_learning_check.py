@@ -106,7 +106,8 @@ def main(argv=None):
     os.makedirs(work, exist_ok=True)
     test_frames = args.test_frames
     train_root = osp.join(work, 'data', 'train_seqs')
-    test_root = osp.join(work, 'data', f'{args.eval_set}_n{args.test_seqs}_f{test_frames}')
+    eval_tag = f'{args.eval_set}_n{args.test_seqs}_f{test_frames}'  # one folder per evaluation set
+    test_root = osp.join(work, 'data', eval_tag)
     start = time.time()
     make_data(train_root, args.train_seqs, args.frames, 0)
     make_data(test_root, args.test_seqs, test_frames, EVAL_SEEDS[args.eval_set])
@@ -141,8 +142,7 @@ def main(argv=None):
     gt_root = osp.join(test_root, 'train')
     for name, config, ckpt, extra in variants:
         slug = name.replace(', ', '_').replace(' + ', '_').replace(' ', '_').lower()
-        res = track(config, ckpt, osp.join(work, f'{args.eval_set}_n{args.test_seqs}_f{test_frames}', slug),
-                    test_root, extra)
+        res = track(config, ckpt, osp.join(work, eval_tag, slug), test_root, extra)
         metrics = evaluate_mot(gt_root, res)['COMBINED']
         rows[name] = {key: metrics[key] for key in KEYS}
 

@@ -338,9 +338,12 @@ class NeRFSAMMinkUNet(MinkUNet):
                     if vis is not None:  # voxels hidden from the camera neither vote nor get a mask's label
                         seen = visible_in_camera(proj['rc'], proj['depth'], h, w, **vis)
                         proj = {k: v[seen] for k, v in proj.items()}
+                voxel_mask = None  # (n,) the mask each projected voxel is seen in (mask consistency, depth split)
+                if self.mask_consistency_cfg is not None or (pcfg or {}).get('depth_split_gap') is not None:
+                    voxel_mask = mask_index_map(masks, device=feats.device)[proj['rc'][:, 0], proj['rc'][:, 1]]
                 mask_dbg = None
                 if self.mask_consistency_cfg is not None:
-                    g = mask_index_map(masks, device=feats.device)[proj['rc'][:, 0], proj['rc'][:, 1]]
+                    g = voxel_mask
                     mask_rows.append(proj['rows'][g >= 0])
                     mask_groups.append(g[g >= 0] + num_groups)
                     num_groups += len(masks)
@@ -364,8 +367,7 @@ class NeRFSAMMinkUNet(MinkUNet):
                     painted = vote_masks_sparse(masks, torch.cat(rc), voter_probs, mode=pcfg['mode'], threshold=thr,
                                                 min_voters=pcfg['min_voters'], ignore_index=ignore)['labels']
                     if pcfg.get('depth_split_gap') is not None:  # each depth run of a mask votes on its own
-                        g = mask_index_map(masks, device=feats.device)[proj['rc'][:, 0], proj['rc'][:, 1]]
-                        g = split_groups_by_depth(g, proj['depth'], pcfg['depth_split_gap'])
+                        g = split_groups_by_depth(voxel_mask, proj['depth'], pcfg['depth_split_gap'])
                         vl = vote_groups(g, voter_probs, mode=pcfg['mode'], threshold=thr,
                                          min_voters=pcfg['min_voters'], ignore_index=ignore)
                     else:
