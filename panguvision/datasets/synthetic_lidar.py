@@ -28,8 +28,9 @@ from mmdet3d.datasets import SemanticKittiDataset
 
 from panguvision.registry import DATASETS
 
-__all__ = ['SYNTHETIC_CLASSES', 'SYNTHETIC_RAW_IDS', 'sample_scene', 'cast_rays', 'lidar_rays', 'camera_model',
-           'render_scene', 'write_synthetic_lidar', 'LabelledSplitSemanticKittiDataset', 'SyntheticLidarDataset']
+__all__ = ['SYNTHETIC_CLASSES', 'SYNTHETIC_RAW_IDS', 'SCENE_PRESETS', 'scene_preset', 'sample_scene', 'cast_rays',
+           'lidar_rays', 'camera_model', 'render_scene', 'write_synthetic_lidar', 'LabelledSplitSemanticKittiDataset',
+           'SyntheticLidarDataset']
 
 SYNTHETIC_CLASSES = ('road', 'car', 'pole', 'vegetation', 'building')
 SYNTHETIC_RAW_IDS = (40, 10, 80, 70, 50)  # SemanticKITTI raw ids of the classes above; 0 = unlabelled (sky / miss)
@@ -37,9 +38,36 @@ SYNTHETIC_PALETTE = ((128, 64, 128), (100, 150, 245), (255, 240, 150), (0, 175, 
 _IMAGE_COLOURS = np.array([[90, 90, 95], [200, 40, 40], [230, 230, 60], [40, 150, 50], [170, 120, 90]], np.float32)
 GROUND_Z = -1.73
 
+# Scene presets: classes, their SemanticKITTI raw ids, display palette (SemanticKITTI's colours, RGB) and camera-image
+# colours. ``street5`` is the original 5-class scene; ``street10`` a street with sidewalks, trucks, people, trees
+# (trunk + crown), fences and bushes, where shapes of different classes are close (person / trunk / pole, car /
+# truck, road / sidewalk, fence / building) and some classes are rare, so that more labels keep helping.
+SCENE_PRESETS = dict(
+    street5=dict(classes=SYNTHETIC_CLASSES, raw_ids=SYNTHETIC_RAW_IDS, palette=SYNTHETIC_PALETTE,
+                 image_colours=_IMAGE_COLOURS),
+    street10=dict(
+        classes=('road', 'sidewalk', 'car', 'truck', 'person', 'pole', 'trunk', 'vegetation', 'fence', 'building'),
+        raw_ids=(40, 48, 10, 18, 30, 80, 71, 70, 51, 50),
+        palette=((255, 0, 255), (75, 0, 75), (100, 150, 245), (80, 30, 180), (255, 30, 30), (255, 240, 150),
+                 (135, 60, 0), (0, 175, 0), (255, 120, 50), (255, 200, 0)),
+        image_colours=np.array([[90, 90, 95], [150, 145, 140], [200, 40, 40], [60, 80, 190], [220, 80, 180],
+                                [230, 230, 60], [110, 70, 40], [40, 150, 50], [215, 150, 60], [170, 120, 90]],
+                               np.float32)))
 
-def sample_scene(rng: np.random.Generator) -> List[Dict]:
-    """A random scene: a list of primitives ``dict(kind, cls, obj, ...)`` (``cls`` indexes ``SYNTHETIC_CLASSES``)."""
+
+def scene_preset(name: str) -> Dict:
+    """The preset ``name`` of :data:`SCENE_PRESETS`; a clear error for an unknown name."""
+    if name not in SCENE_PRESETS:
+        raise KeyError(f'unknown synthetic scene preset {name!r}; expected one of {sorted(SCENE_PRESETS)}')
+    return SCENE_PRESETS[name]
+
+
+def sample_scene(rng: np.random.Generator, preset: str = 'street5') -> List[Dict]:
+    """A random scene: a list of primitives ``dict(kind, cls, obj, ...)`` (``cls`` indexes the preset's classes,
+    ``SYNTHETIC_CLASSES`` for ``street5``)."""
+    scene_preset(preset)
+    if preset == 'street10':
+        return _sample_street10(rng)
     objs = [dict(kind='plane', cls=0, z=GROUND_Z)]
 
     def place(r_min, r_max, forward):
@@ -66,6 +94,74 @@ def sample_scene(rng: np.random.Generator) -> List[Dict]:
         r = rng.uniform(0.8, 2.0)
         objs.append(dict(kind='sphere', cls=3, center=np.array([x, y, GROUND_Z + r * rng.uniform(0.6, 1.4)]),
                          radius=r))
+    for i, o in enumerate(objs):
+        o['obj'] = i
+    return objs
+
+
+def _sample_street10(rng: np.random.Generator) -> List[Dict]:
+    """A street along LiDAR x: road plane, two sidewalk slabs (0.15 m high), buildings and fences behind them, cars
+    and trucks on the road, people, poles and trees (trunk cylinder + vegetation crown) on the sidewalks, bushes.
+    Class indices follow ``SCENE_PRESETS['street10']['classes']``. Metres, LiDAR frame, ground at ``GROUND_Z``."""
+    road, car, truck, person, pole, trunk, veg, fence, building = 0, 2, 3, 4, 5, 6, 7, 8, 9
+    half_road = rng.uniform(3.5, 5.5)
+    walk = rng.uniform(2.0, 3.5)
+    objs = [dict(kind='plane', cls=road, z=GROUND_Z)]
+
+    def along(forward):  # x position along the street; half of the objects in front of the camera
+        return rng.uniform(4, 35) if forward else rng.uniform(-35, 35)
+
+    def on_road(forward):  # vehicles keep 8 m from the sensor (the ego vehicle's own space)
+        return rng.uniform(8, 35) * (1 if forward else rng.choice([1, -1]))
+
+    def box(cls, x, y, size, yaw, z0=GROUND_Z):
+        objs.append(dict(kind='box', cls=cls, center=np.array([x, y, z0 + size[2] / 2]), size=np.asarray(size),
+                         yaw=yaw))
+
+    def on_walk(side):  # a y on the sidewalk of ``side`` (+1 left, -1 right)
+        return side * (half_road + rng.uniform(0.3, walk - 0.3))
+
+    for side in (1, -1):
+        box(1, 0.0, side * (half_road + walk / 2), (120.0, walk, 0.15), 0.0)
+    for i in range(rng.integers(2, 6)):
+        side = rng.choice([1, -1])
+        size = np.array([rng.uniform(6, 15), rng.uniform(5, 10), rng.uniform(4, 12)])
+        box(building, along(i % 2 == 0), side * (half_road + walk + rng.uniform(1.0, 4.0) + size[1] / 2), size,
+            rng.uniform(-0.1, 0.1))
+    for i in range(rng.integers(0, 4)):
+        side = rng.choice([1, -1])
+        box(fence, along(i % 2 == 0), side * (half_road + walk + rng.uniform(0.2, 0.8)),
+            (rng.uniform(3, 10), 0.08, rng.uniform(0.9, 1.6)), rng.uniform(-0.05, 0.05))
+    for i in range(rng.integers(2, 7)):
+        size = np.array([rng.uniform(3.6, 4.8), rng.uniform(1.6, 2.0), rng.uniform(1.3, 1.7)])
+        box(car, on_road(i % 2 == 0), rng.uniform(-half_road + 1.2, half_road - 1.2), size,
+            rng.choice([0.0, np.pi]) + rng.uniform(-0.25, 0.25))
+    for i in range(rng.integers(0, 3)):
+        size = np.array([rng.uniform(6, 9), rng.uniform(2.3, 2.6), rng.uniform(2.6, 3.6)])
+        box(truck, on_road(i % 2 == 0), rng.uniform(-half_road + 1.5, half_road - 1.5), size,
+            rng.choice([0.0, np.pi]) + rng.uniform(-0.15, 0.15))
+    for i in range(rng.integers(0, 6)):
+        x = along(i % 2 == 0)
+        y = on_walk(rng.choice([1, -1]))
+        objs.append(dict(kind='cylinder', cls=person, center=np.array([x, y]),
+                         radius=rng.uniform(0.2, 0.3), z_range=(GROUND_Z, GROUND_Z + rng.uniform(1.5, 1.9))))
+    for i in range(rng.integers(2, 7)):
+        x = along(i % 2 == 0)
+        y = rng.choice([1, -1]) * (half_road + 0.3)
+        objs.append(dict(kind='cylinder', cls=pole, center=np.array([x, y]),
+                         radius=rng.uniform(0.08, 0.2), z_range=(GROUND_Z, GROUND_Z + rng.uniform(4, 7))))
+    for i in range(rng.integers(1, 6)):
+        x, y = along(i % 2 == 0), on_walk(rng.choice([1, -1]))
+        top = GROUND_Z + rng.uniform(1.8, 3.0)
+        crown = rng.uniform(1.0, 2.0)
+        objs.append(dict(kind='cylinder', cls=trunk, center=np.array([x, y]), radius=rng.uniform(0.15, 0.3),
+                         z_range=(GROUND_Z, top + 0.3)))
+        objs.append(dict(kind='sphere', cls=veg, center=np.array([x, y, top + 0.6 * crown]), radius=crown))
+    for i in range(rng.integers(0, 5)):
+        r = rng.uniform(0.5, 1.4)
+        side = rng.choice([1, -1])
+        objs.append(dict(kind='sphere', cls=veg, center=np.array([along(i % 2 == 0), side * (half_road + walk + r),
+                                                                  GROUND_Z + 0.5 * r]), radius=r))
     for i, o in enumerate(objs):
         o['obj'] = i
     return objs
@@ -154,8 +250,10 @@ def camera_model(height: int = 96, width: int = 320, focal: float = 160.0,
 
 def render_scene(scene: Sequence[Dict], rng: np.random.Generator, camera: Optional[Dict] = None,
                  num_beams: int = 32, num_azimuths: int = 512, max_range: float = 50.0,
-                 range_noise: float = 0.02) -> Dict[str, np.ndarray]:
+                 range_noise: float = 0.02, image_colours: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
     """Ray cast ``scene`` with the LiDAR and the camera.
+
+    ``image_colours`` ``(num_classes, 3)``: the RGB colour of each class in the camera image (default: ``street5``'s).
 
     Returns:
         dict: ``points`` ``(N, 4)`` float32 (x, y, z, intensity in [0, 1]), ``point_cls`` ``(N,)`` class index,
@@ -183,8 +281,8 @@ def render_scene(scene: Sequence[Dict], rng: np.random.Generator, camera: Option
     pixel_cls = cam_hit['cls'].reshape(h, w)
     obj = cam_hit['obj'].reshape(h, w)
     tint = rng.normal(0, 18, (len(scene), 3))
-    image = np.where(pixel_cls[..., None] >= 0, _IMAGE_COLOURS[np.maximum(pixel_cls, 0)] + tint[np.maximum(obj, 0)],
-                     0.0)
+    colours = _IMAGE_COLOURS if image_colours is None else np.asarray(image_colours, np.float32)
+    image = np.where(pixel_cls[..., None] >= 0, colours[np.maximum(pixel_cls, 0)] + tint[np.maximum(obj, 0)], 0.0)
     sky = np.stack([np.linspace(150, 200, h)] * w, 1)[..., None] * np.array([0.75, 0.9, 1.1])
     image = np.where(pixel_cls[..., None] >= 0, image * (1.0 - 0.35 * np.clip(depth / max_range, 0, 1))[..., None],
                      sky)
@@ -201,7 +299,8 @@ def _calib_text(camera: Dict) -> str:
     return '\n'.join(rows) + '\n'
 
 
-def write_synthetic_lidar(root: str, splits: Dict[str, Dict] = None, seed: int = 0, **render_kwargs) -> Dict:
+def write_synthetic_lidar(root: str, splits: Dict[str, Dict] = None, seed: int = 0, preset: str = 'street5',
+                          **render_kwargs) -> Dict:
     """Write scenes in the SemanticKITTI layout plus mmdet3d info files.
 
     Args:
@@ -209,12 +308,14 @@ def write_synthetic_lidar(root: str, splits: Dict[str, Dict] = None, seed: int =
         splits (dict): ``{split: dict(sequence=int, num_scans=int)}``; default train = sequence 00 with 40 scans,
             val = sequence 08 with 10 scans.
         seed (int): the scenes are a function of ``seed`` (and the split's sequence number).
+        preset (str): scene preset (:data:`SCENE_PRESETS`); stored in the info files' ``metainfo``.
         render_kwargs: passed to :func:`render_scene`.
     Returns:
         dict ``{split: info_file_path}``.
     """
     splits = splits or dict(train=dict(sequence=0, num_scans=40), val=dict(sequence=8, num_scans=10))
-    raw_ids = np.array(SYNTHETIC_RAW_IDS, dtype=np.uint32)
+    spec_preset = scene_preset(preset)
+    raw_ids = np.array(spec_preset['raw_ids'], dtype=np.uint32)
     from panguvision.utils.image_io import write_image
     camera = render_kwargs.pop('camera', None) or camera_model()
     out = {}
@@ -228,7 +329,8 @@ def write_synthetic_lidar(root: str, splits: Dict[str, Dict] = None, seed: int =
             f.write(_calib_text(camera))
         data_list = []
         for i in range(int(spec['num_scans'])):
-            scene = render_scene(sample_scene(rng), rng, camera=camera, **render_kwargs)
+            scene = render_scene(sample_scene(rng, preset), rng, camera=camera,
+                                 image_colours=spec_preset['image_colours'], **render_kwargs)
             name = f'{i:06d}'
             scene['points'].tofile(osp.join(seq_dir, 'velodyne', name + '.bin'))
             labels = np.where(scene['point_cls'] >= 0, raw_ids[np.maximum(scene['point_cls'], 0)], 0)
@@ -247,7 +349,8 @@ def write_synthetic_lidar(root: str, splits: Dict[str, Dict] = None, seed: int =
                                       width=camera['width']))))
         info_path = osp.join(root, f'synthetic_infos_{split}.pkl')
         with open(info_path, 'wb') as f:
-            pickle.dump(dict(metainfo=dict(dataset='SyntheticLidar', info_version='1.0'), data_list=data_list), f)
+            pickle.dump(dict(metainfo=dict(dataset='SyntheticLidar', info_version='1.0', scene_preset=preset),
+                             data_list=data_list), f)
         out[split] = info_path
     return out
 
@@ -302,18 +405,40 @@ class LabelledSplitSemanticKittiDataset(SemanticKittiDataset):
 
 @DATASETS.register_module()
 class SyntheticLidarDataset(LabelledSplitSemanticKittiDataset):
-    """:class:`LabelledSplitSemanticKittiDataset` over :func:`write_synthetic_lidar` output (5 classes, raw ids
-    ``SYNTHETIC_RAW_IDS``, raw 0 -> ignore index 5)."""
+    """:class:`LabelledSplitSemanticKittiDataset` over :func:`write_synthetic_lidar` output.
+
+    Args:
+        preset (str): the scenes' preset (:data:`SCENE_PRESETS`): ``street5`` (5 classes, raw ids
+            ``SYNTHETIC_RAW_IDS``) or ``street10`` (10 classes); raw 0 -> ignore index ``num_classes``. It must match
+            the ``scene_preset`` the info file was written with (checked when the file records one).
+        kwargs: :class:`LabelledSplitSemanticKittiDataset` arguments.
+    """
     METAINFO = dict(classes=SYNTHETIC_CLASSES, palette=[list(c) for c in SYNTHETIC_PALETTE],
                     seg_valid_class_ids=tuple(range(len(SYNTHETIC_CLASSES))),
                     seg_all_class_ids=tuple(range(len(SYNTHETIC_CLASSES))))
 
-    def __init__(self, metainfo: Optional[dict] = None, **kwargs) -> None:
-        mapping = {0: len(SYNTHETIC_CLASSES)}
-        mapping.update({raw: i for i, raw in enumerate(SYNTHETIC_RAW_IDS)})
+    def __init__(self, metainfo: Optional[dict] = None, preset: str = 'street5', **kwargs) -> None:
+        spec = scene_preset(preset)
+        self.preset = preset
+        classes, raw_ids = spec['classes'], spec['raw_ids']
+        mapping = {0: len(classes)}
+        mapping.update({raw: i for i, raw in enumerate(raw_ids)})
+        # mmdet3d's Seg3DDataset reads self.METAINFO for the preset's full class list (subsets are chosen through
+        # metainfo['classes'] as usual), so the instance carries its preset's.
+        self.METAINFO = dict(classes=classes, palette=[list(c) for c in spec['palette']],
+                             seg_valid_class_ids=tuple(range(len(classes))),
+                             seg_all_class_ids=tuple(range(len(classes))))
         metainfo = dict(metainfo or {})
-        metainfo.setdefault('classes', SYNTHETIC_CLASSES)
-        metainfo.setdefault('palette', [list(c) for c in SYNTHETIC_PALETTE])
+        for key, value in self.METAINFO.items():
+            metainfo.setdefault(key, value)
         metainfo.setdefault('seg_label_mapping', mapping)
         metainfo.setdefault('max_label', max(mapping))
         super().__init__(metainfo=metainfo, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        with open(self.ann_file, 'rb') as f:
+            written = pickle.load(f).get('metainfo', {}).get('scene_preset')
+        if written is not None and written != self.preset:
+            raise ValueError(f'{self.ann_file}: written with scene preset {written!r}, but the dataset was built with '
+                             f'preset={self.preset!r}; set the dataset\'s preset to {written!r}')
+        return super().load_data_list()

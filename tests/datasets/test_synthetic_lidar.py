@@ -77,3 +77,50 @@ def test_semantickitti_layout_and_mmdet3d_loading(tmp_path):
     with pytest.raises(ValueError, match='labelled_ratio'):
         DATASETS.build(dict(ds_cfg, labelled_ratio=0.0))
     assert infos['val'].endswith('synthetic_infos_val.pkl')
+
+
+def test_street10_scenes_have_every_class_where_the_layout_puts_it():
+    from panguvision.datasets.synthetic_lidar import SCENE_PRESETS
+    spec = SCENE_PRESETS['street10']
+    rng = np.random.default_rng(1)
+    seen = np.zeros(10, int)
+    for _ in range(6):
+        scene = render_scene(sample_scene(rng, 'street10'), rng, num_azimuths=360,
+                             image_colours=spec['image_colours'])
+        cls, pts = scene['point_cls'], scene['points']
+        seen += np.bincount(cls, minlength=10)
+        walk = cls == spec['classes'].index('sidewalk')
+        top = pts[walk, 2] > GROUND_Z + 0.1  # the slab's top face, 0.15 m above the road
+        assert top.mean() > 0.5 and np.abs(pts[walk & (pts[:, 2] > GROUND_Z + 0.1), 2] - GROUND_Z - 0.15).max() < 0.1
+        road = cls == 0
+        assert np.abs(pts[road, 2] - GROUND_Z).max() < 0.15
+        img = scene['image'].astype(float)
+        for name in ('car', 'truck'):  # image colour follows the class: red cars, blue trucks
+            c = spec['classes'].index(name)
+            if (scene['pixel_cls'] == c).sum() > 50:
+                px = img[scene['pixel_cls'] == c].mean(0)
+                assert (px[0] > px[2]) == (name == 'car')
+    assert (seen > 0).all(), dict(zip(spec['classes'], seen))
+    with pytest.raises(KeyError, match='street5'):
+        sample_scene(rng, 'street3')
+
+
+def test_street10_dataset_maps_its_raw_ids_and_checks_the_preset(tmp_path):
+    from panguvision.datasets.synthetic_lidar import SCENE_PRESETS
+    write_synthetic_lidar(str(tmp_path), dict(train=dict(sequence=0, num_scans=2)), preset='street10',
+                          num_azimuths=256)
+    labels = np.fromfile(tmp_path / 'sequences' / '00' / 'labels' / '000000.label', dtype=np.uint32)
+    raw = np.asarray(SCENE_PRESETS['street10']['raw_ids'])
+    assert set(np.unique(labels & 0xFFFF)) <= set(raw.tolist()) | {0}
+    init_default_scope('panguvision')
+    from mmengine.config import Config
+
+    from panguvision.registry import DATASETS
+    ds_cfg = Config.fromfile('configs/_base_/datasets/synthetic_lidar.py').train_dataloader.dataset
+    ds_cfg.update(data_root=str(tmp_path), labelled_ratio=None, preset='street10', ignore_index=10)
+    ds = DATASETS.build(ds_cfg)
+    assert ds.metainfo['classes'] == SCENE_PRESETS['street10']['classes'] and ds.metainfo['scene_preset'] == 'street10'
+    mask = ds[0]['data_samples'].gt_pts_seg.pts_semantic_mask.numpy()
+    np.testing.assert_array_equal(raw[mask], labels & 0xFFFF)
+    with pytest.raises(ValueError, match="synthetic_infos_train.pkl: written with scene preset 'street10'"):
+        DATASETS.build(dict(ds_cfg, preset='street5', ignore_index=5))

@@ -43,3 +43,17 @@ def test_pseudo_label_diagnostics_count_against_the_true_labels(tmp_path):
     assert out['mask_target_accuracy'] is None  # no mask-consistency targets in this step
     # own classes 0, 2, 3 vs true 1, 2, 3: voxel 1's label corrects it, voxel 3's label corrupts it
     assert (out['voxel_fixed'], out['voxel_broken'], out['voxel_own_wrong']) == (1, 1, 1)
+
+
+def test_scene_preset_sets_the_class_count_and_the_data_folder():
+    import argparse
+    ns = argparse.Namespace(model_config=str(REPO / 'configs' / '_base_' / 'models' / 'minkunet_torch_tiny.py'),
+                            scenes='street10')
+    cfg = check.load_model_config(ns)
+    assert cfg.model.decode_head.num_classes == 10 and cfg.model.decode_head.ignore_index == 10
+    assert cfg.model.nerf_head.num_classes == 10
+    ns.scenes = 'street5'
+    assert check.load_model_config(ns).model.decode_head.num_classes == 5
+    assert check.default_data_root(100).endswith('data/synthetic_lidar')
+    assert check.default_data_root(500).endswith('data/synthetic_lidar_train500')
+    assert check.default_data_root(500, 'street10').endswith('data/synthetic_lidar_street10_train500')

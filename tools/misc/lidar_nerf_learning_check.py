@@ -44,7 +44,12 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--data-root', default=None,
-                   help='default: data/synthetic_lidar for 100 training scans, data/synthetic_lidar_train<N> for N')
+                   help='default: data/synthetic_lidar for 100 training scans, data/synthetic_lidar_train<N> for N '
+                   '(street10 scenes: data/synthetic_lidar_street10_train<N>)')
+    p.add_argument('--scenes', choices=['street5', 'street10'], default='street5',
+                   help='scene preset (panguvision.datasets.synthetic_lidar.SCENE_PRESETS): street5 = 5 classes '
+                   '(rounds 1-4 of the README), street10 = 10 classes on a street (round 5); sets the model\'s class '
+                   'count')
     p.add_argument('--num-train', type=int, default=500,
                    help='training scans (sequence 00; the first 100 are the same for any N): 500 = 5 labelled scans '
                    'at 1 %%, the reported protocol; 100 = the first protocol (1 labelled scan at 1 %%)')
@@ -70,7 +75,7 @@ def parse_args():
     return p.parse_args()
 
 
-def ensure_data(root: str, num_train: int, num_val: int, num_select: int) -> None:
+def ensure_data(root: str, num_train: int, num_val: int, num_select: int, preset: str = 'street5') -> None:
     """Train = sequence 00, held-out test = 08 (``synthetic_infos_val.pkl``), model selection = 05
     (``synthetic_infos_select.pkl``); each split is a deterministic function of its sequence number."""
     import pickle
@@ -88,19 +93,21 @@ def ensure_data(root: str, num_train: int, num_val: int, num_select: int) -> Non
         missing[split] = spec
     if missing:
         t = time.time()
-        write_synthetic_lidar(root, missing)
+        write_synthetic_lidar(root, missing, preset=preset)
         print(f'wrote {sum(s["num_scans"] for s in missing.values())} synthetic scans ({", ".join(missing)}) to '
               f'{root} in {time.time() - t:.1f} s', flush=True)
 
 
-def build_datasets(root: str, ratio: float, seed: int, eval_split: str = 'test'):
+def build_datasets(root: str, ratio: float, seed: int, eval_split: str = 'test', preset: str = 'street5'):
+    from panguvision.datasets.synthetic_lidar import scene_preset
     from panguvision.registry import DATASETS
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets', 'synthetic_lidar.py'))
+    num_classes = len(scene_preset(preset)['classes'])
     train = copy.deepcopy(cfg.train_dataloader.dataset)
-    train.update(data_root=root, labelled_ratio=ratio, split_seed=seed)
+    train.update(data_root=root, labelled_ratio=ratio, split_seed=seed, preset=preset, ignore_index=num_classes)
     val = copy.deepcopy(cfg.val_dataloader.dataset)
     val.update(data_root=root, ann_file='synthetic_infos_val.pkl' if eval_split == 'test' else
-               'synthetic_infos_select.pkl')
+               'synthetic_infos_select.pkl', preset=preset, ignore_index=num_classes)
     return DATASETS.build(train), DATASETS.build(val)
 
 
@@ -132,7 +139,9 @@ def check_render(model_cfg, train_samples, num: int = 10, sample_counts=(32, 128
             ds = data['data_samples'][0]
             coords = data['inputs']['voxels']['coors'].long()
             gt = ds.gt_pts_seg.voxel_semantic_mask.long()
-            feats = torch.nn.functional.one_hot(gt.clamp(max=4), 5).float() * (gt < 5)[:, None]
+            num_classes = model_cfg.decode_head.num_classes
+            feats = torch.nn.functional.one_hot(gt.clamp(max=num_classes - 1), num_classes).float() * \
+                (gt < num_classes)[:, None]
             h, w = data['inputs']['imgs'].shape[-2:]
             model.ray_stride = stride
             uv = model.ray_grid(h, w, feats.device)
@@ -202,7 +211,7 @@ def train_one(args, method: str, ratio: float, train_ds, val_samples, train_samp
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     np.random.seed(args.seed)
-    cfg = Config.fromfile(args.model_config)
+    cfg = load_model_config(args)
     if method == 'nerf_sam':
         cfg.merge_from_dict({f'model.{k}': v for k, v in args.model_options.items()})
     model_cfg = copy.deepcopy(cfg.model)
@@ -318,22 +327,42 @@ def summarise_diagnostics(diag: dict) -> dict:
                 voxel_confusion_true_x_pseudo=diag['vox_confusion'].tolist())
 
 
+def load_model_config(args) -> Config:
+    """``--model-config`` with the class count of ``--scenes`` (decode head, its ignore index, NeRF head)."""
+    from panguvision.datasets.synthetic_lidar import scene_preset
+    cfg = Config.fromfile(args.model_config)
+    num_classes = len(scene_preset(args.scenes)['classes'])
+    cfg.model.decode_head.num_classes = num_classes
+    cfg.model.decode_head.ignore_index = num_classes
+    if cfg.model.get('nerf_head'):
+        cfg.model.nerf_head.num_classes = num_classes
+    return cfg
+
+
+def default_data_root(num_train: int, scenes: str = 'street5') -> str:
+    """Where the learning check writes / finds its scenes (see ``--data-root``)."""
+    if scenes == 'street5':
+        name = 'synthetic_lidar' if num_train == 100 else f'synthetic_lidar_train{num_train}'
+    else:
+        name = f'synthetic_lidar_{scenes}_train{num_train}'
+    return osp.join(REPO, 'data', name)
+
+
 def main():
     args = parse_args()
     if args.data_root is None:
-        args.data_root = osp.join(REPO, 'data', 'synthetic_lidar' if args.num_train == 100 else
-                                  f'synthetic_lidar_train{args.num_train}')
+        args.data_root = default_data_root(args.num_train, args.scenes)
     import panguvision.datasets  # noqa: F401
     import panguvision.models  # noqa: F401
     init_default_scope('panguvision')
-    ensure_data(args.data_root, args.num_train, args.num_val, args.num_select)
+    ensure_data(args.data_root, args.num_train, args.num_val, args.num_select, args.scenes)
     if args.generate_only:
         return 0
     results = []
-    cfg = Config.fromfile(args.model_config)
+    cfg = load_model_config(args)
     render = None
     for ratio in args.ratios:
-        train_ds, val_ds = build_datasets(args.data_root, ratio, args.seed, args.eval_split)
+        train_ds, val_ds = build_datasets(args.data_root, ratio, args.seed, args.eval_split, args.scenes)
         # The pipelines have no random steps: load every scan once.
         train_samples = [train_ds[i] for i in range(len(train_ds))]
         val_samples = [val_ds[i] for i in range(len(val_ds))]

@@ -1,5 +1,7 @@
 # Synthetic LiDAR + camera scenes in the SemanticKITTI layout (panguvision.datasets.synthetic_lidar; make them with
-# `python tools/misc/lidar_nerf_learning_check.py --generate-only`). 5 classes; labelled_ratio picks the labelled scans.
+# `python tools/misc/lidar_nerf_learning_check.py --generate-only`). 5 classes (scene preset street5); for the 10-class
+# street scenes (`--scenes street10`) set preset='street10' and ignore_index=10 in both datasets and num_classes=10 in
+# the model. labelled_ratio picks the labelled scans.
 dataset_type = 'SyntheticLidarDataset'
 data_root = 'data/synthetic_lidar/'
 input_modality = dict(use_lidar=True, use_camera=True)
