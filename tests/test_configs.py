@@ -26,6 +26,20 @@ def _check_dataloader(loader):
             assert TRANSFORMS.get(step['type']) is not None, step['type']
 
 
+def _check_synthetic_lidar_classes(cfg):
+    """Synthetic LiDAR configs: the model's class count and ignore index follow the datasets' scene preset."""
+    from panguvision.datasets.synthetic_lidar import scene_preset
+    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        ds = (cfg.get(split) or {}).get('dataset', {})
+        if ds.get('type') != 'SyntheticLidarDataset':
+            continue
+        num_classes = len(scene_preset(ds.get('preset', 'street5'))['classes'])
+        assert ds['ignore_index'] == num_classes, split
+        assert cfg.model.decode_head.num_classes == num_classes == cfg.model.decode_head.ignore_index
+        if cfg.model.get('nerf_head'):
+            assert cfg.model.nerf_head.num_classes == num_classes
+
+
 @pytest.mark.parametrize('config', CONFIGS, ids=[str(p.relative_to(REPO / 'configs')) for p in CONFIGS])
 def test_config_builds(config):
     cfg = Config.fromfile(str(config))
@@ -37,6 +51,7 @@ def test_config_builds(config):
         model = MODELS.build(cfg.model)
     except FileNotFoundError as err:  # configs of pre-trained bases (SD3, SAM) need their local weight files
         pytest.skip(f'the model needs local weights that are not on this machine: {err}')
+    _check_synthetic_lidar_classes(cfg)
     key = config.stem[:len('hit_srf_x4')]
     if key in EXPECTED_PARAMS:
         assert sum(p.numel() for p in model.parameters()) == EXPECTED_PARAMS[key]
