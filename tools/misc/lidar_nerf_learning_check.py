@@ -4,7 +4,7 @@
    they are not there yet (train sequence 00, held-out sequence 08). The 500-scan protocol has 500 training scans
    (``--num-train 500``: 5 labelled scans at 1 %, 50 at 10 %); ``--num-train 100`` is the first protocol (one
    labelled scan at 1 %); the first 100 scans are the same in both. ``--scenes street10 --iters 900`` is the
-   reported protocol since round 5 of configs/lidar_nerf_sam/README.md: 10-class street scenes, where (unlike the
+   latest protocol (round 5 of configs/lidar_nerf_sam/README.md): 10-class street scenes, where (unlike the
    5-class ``street5`` scenes at 300 iterations) supervised-only still gains from 10 % to 100 % labels.
 2. For each labelled ratio (LaserMix protocol: a uniform random subset of the training scans) trains the tiny
    MinkUNet of ``configs/_base_/models/minkunet_torch_tiny.py`` twice with the same seed, iterations and labelled
@@ -54,7 +54,7 @@ def parse_args():
                    'count')
     p.add_argument('--num-train', type=int, default=500,
                    help='training scans (sequence 00; the first 100 are the same for any N): 500 = 5 labelled scans '
-                   'at 1 %%, the reported protocol; 100 = the first protocol (1 labelled scan at 1 %%)')
+                   'at 1 %%; 100 = the first protocol (1 labelled scan at 1 %%)')
     p.add_argument('--num-val', type=int, default=20)
     p.add_argument('--num-select', type=int, default=20, help='scans of the model-selection sequence 05')
     p.add_argument('--eval-split', choices=['test', 'select'], default='test',
