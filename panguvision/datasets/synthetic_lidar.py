@@ -436,9 +436,10 @@ class SyntheticLidarDataset(LabelledSplitSemanticKittiDataset):
         super().__init__(metainfo=metainfo, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        with open(self.ann_file, 'rb') as f:
-            written = pickle.load(f).get('metainfo', {}).get('scene_preset')
+        data_list = super().load_data_list()
+        # mmengine merges the info file's metainfo (scene_preset included) into self._metainfo while loading it
+        written = self._metainfo.get('scene_preset')
         if written is not None and written != self.preset:
             raise ValueError(f'{self.ann_file}: written with scene preset {written!r}, but the dataset was built with '
                              f'preset={self.preset!r}; set the dataset\'s preset to {written!r}')
-        return super().load_data_list()
+        return data_list
